@@ -1,0 +1,3 @@
+"""Async fleet fuel analytics service."""
+
+__version__ = "0.1.0"

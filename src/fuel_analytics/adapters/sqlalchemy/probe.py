@@ -1,0 +1,53 @@
+"""Is the database there, how fast does it answer, and is its schema the code's?"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fuel_analytics.adapters.sqlalchemy.engine import pool_stats
+from fuel_analytics.adapters.sqlalchemy.schema import current_revision, head_revision
+from fuel_analytics.domain.model import DatabaseHealth
+
+
+class SqlDatabaseProbe:
+    def __init__(self, engine: AsyncEngine, timeout_s: float) -> None:
+        self._engine = engine
+        self._timeout_s = timeout_s
+
+    async def check(self) -> DatabaseHealth:
+        head = head_revision()
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                started = time.perf_counter()
+                async with self._engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                    elapsed_ms = (time.perf_counter() - started) * 1000.0
+                    revision = await conn.run_sync(current_revision)
+        except Exception as error:
+            return DatabaseHealth(
+                reachable=False,
+                round_trip_ms=None,
+                schema_version=None,
+                expected_schema_version=head,
+                pool=pool_stats(self._engine),
+                error=_describe(error),
+            )
+        return DatabaseHealth(
+            reachable=True,
+            round_trip_ms=round(elapsed_ms, 3),
+            schema_version=revision,
+            expected_schema_version=head,
+            pool=pool_stats(self._engine),
+        )
+
+
+def _describe(error: BaseException) -> str:
+    """The driver's own message, without SQL text or parameters."""
+    if isinstance(error, TimeoutError):
+        return f"no answer within the pool timeout ({type(error).__name__})"
+    cause = getattr(error, "orig", None) or error
+    return f"{type(cause).__name__}: {cause}"[:300]

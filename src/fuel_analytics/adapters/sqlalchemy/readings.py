@@ -1,0 +1,130 @@
+"""Readings: idempotent batch storage with the latest-state upsert, history, live state."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import bindparam, exc, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from fuel_analytics.adapters.sqlalchemy.dialect import insert_if_absent, insert_ignore
+from fuel_analytics.adapters.sqlalchemy.errors import is_retryable, storage_errors
+from fuel_analytics.adapters.sqlalchemy.mapping import (
+    reading_to_row,
+    row_to_latest,
+    row_to_reading,
+    sensors_to_text,
+    truck_to_row,
+)
+from fuel_analytics.adapters.sqlalchemy.tables import readings, truck_latest, trucks
+from fuel_analytics.domain.latest import merge_latest
+from fuel_analytics.domain.model import LatestState, Reading, StoreResult, Truck, TruckId
+
+STORE_ATTEMPTS = 3
+
+
+class SqlReadings:
+    """ReadingStore, ReadingHistory and LatestReadings over one engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def store(self, batch: Sequence[Reading]) -> StoreResult:
+        if not batch:
+            return StoreResult(accepted=0, duplicates=0)
+        with storage_errors():
+            for attempt in range(1, STORE_ATTEMPTS + 1):
+                try:
+                    async with self._engine.begin() as conn:
+                        accepted = await self._store(conn, batch)
+                    return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
+                except (exc.OperationalError, exc.IntegrityError) as error:
+                    if attempt == STORE_ATTEMPTS or not is_retryable(error):
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _store(self, conn: AsyncConnection, batch: Sequence[Reading]) -> int:
+        now = datetime.now(UTC)
+        by_truck: dict[TruckId, list[Reading]] = defaultdict(list)
+        for reading in batch:
+            by_truck[reading.truck_id].append(reading)
+        truck_ids = sorted(by_truck)
+        await conn.execute(
+            insert_if_absent(conn, trucks, "truck_id"),
+            [
+                {**truck_to_row(Truck(truck_id=t)), "created_at": now, "updated_at": now}
+                for t in truck_ids
+            ],
+        )
+        result = await conn.execute(
+            insert_ignore(conn, readings), [reading_to_row(r) for r in batch]
+        )
+        accepted = max(0, result.rowcount)
+        await conn.execute(
+            insert_if_absent(conn, truck_latest, "truck_id"),
+            [{"truck_id": t, "ts": None, "sensors": "{}", "updated_at": now} for t in truck_ids],
+        )
+        rows = await conn.execute(
+            select(truck_latest)
+            .where(truck_latest.c.truck_id.in_(truck_ids))
+            .order_by(truck_latest.c.truck_id)
+            .with_for_update()
+        )
+        current = {row.truck_id: row_to_latest(row._mapping) for row in rows}
+        updates = []
+        for truck_id in truck_ids:
+            merged = merge_latest(current.get(truck_id), by_truck[truck_id])
+            if merged is None:  # pragma: no cover - a non-empty group always merges
+                continue
+            updates.append(
+                {
+                    "b_truck_id": truck_id,
+                    "ts": merged.ts,
+                    "sensors": sensors_to_text(merged.sensors),
+                    "updated_at": now,
+                }
+            )
+        await conn.execute(
+            update(truck_latest).where(truck_latest.c.truck_id == bindparam("b_truck_id")),
+            updates,
+        )
+        return accepted
+
+    async def readings(
+        self, truck_id: TruckId, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Reading]:
+        query = select(readings).where(readings.c.truck_id == truck_id)
+        if start is not None:
+            query = query.where(readings.c.ts >= start)
+        if end is not None:
+            query = query.where(readings.c.ts < end)
+        with storage_errors():
+            async with self._engine.connect() as conn:
+                rows = await conn.execute(query.order_by(readings.c.ts))
+                return [row_to_reading(row._mapping) for row in rows]
+
+    async def count(self) -> int:
+        with storage_errors():
+            async with self._engine.connect() as conn:
+                return int(
+                    (await conn.execute(select(func.count()).select_from(readings))).scalar_one()
+                )
+
+    async def latest(self, truck_id: TruckId) -> LatestState | None:
+        with storage_errors():
+            async with self._engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        select(truck_latest).where(truck_latest.c.truck_id == truck_id)
+                    )
+                ).first()
+        return None if row is None else row_to_latest(row._mapping)
+
+    async def all_latest(self) -> list[LatestState]:
+        with storage_errors():
+            async with self._engine.connect() as conn:
+                rows = await conn.execute(select(truck_latest).order_by(truck_latest.c.truck_id))
+                states = [row_to_latest(row._mapping) for row in rows]
+        return [s for s in states if s is not None]

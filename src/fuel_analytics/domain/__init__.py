@@ -1,0 +1,1 @@
+"""Pure fleet domain: models, rules and ports. Standard library only."""

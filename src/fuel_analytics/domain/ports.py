@@ -1,0 +1,65 @@
+"""What the services need from the outside world, in the fleet's words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from fuel_analytics.domain.model import (
+    DatabaseHealth,
+    LatestState,
+    Page,
+    Reading,
+    StoreResult,
+    Truck,
+    TruckId,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, aware UTC."""
+        ...
+
+
+class ReadingStore(Protocol):
+    async def store(self, readings: Sequence[Reading]) -> StoreResult:
+        """Store readings idempotently on (truck_id, ts) in ONE transaction: new readings,
+        the trucks' latest state, and a default registry entry for trucks never seen.
+        Either all of it commits or none of it does."""
+        ...
+
+
+class ReadingHistory(Protocol):
+    async def readings(
+        self, truck_id: TruckId, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Reading]:
+        """A truck's stored readings with start <= ts < end, oldest first."""
+        ...
+
+    async def count(self) -> int: ...
+
+
+class LatestReadings(Protocol):
+    async def latest(self, truck_id: TruckId) -> LatestState | None: ...
+
+    async def all_latest(self) -> list[LatestState]: ...
+
+
+class TruckRegistry(Protocol):
+    async def get(self, truck_id: TruckId) -> Truck | None: ...
+
+    async def page(self, offset: int, limit: int) -> Page[Truck]: ...
+
+    async def all(self) -> list[Truck]: ...
+
+    async def existing(self, truck_ids: Iterable[TruckId]) -> set[TruckId]: ...
+
+    async def save(self, truck: Truck) -> Truck:
+        """Create or replace a registry entry; returns what is stored."""
+        ...
+
+
+class DatabaseProbe(Protocol):
+    async def check(self) -> DatabaseHealth: ...

@@ -1,0 +1,231 @@
+"""The telemetry contract (DOMAIN.md §1): what a valid reading is.
+
+``parse_reading`` turns one decoded JSON object into a :class:`Reading` or raises
+:class:`InvalidField` naming the offending field. Nothing is clamped: a value out of its
+range is rejected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final, Literal
+
+from fuel_analytics.domain.errors import InvalidField
+from fuel_analytics.domain.model import Reading, TruckId
+
+Kind = Literal["number", "bool", "text", "codes"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    kind: Kind
+    unit: str | None = None
+    low: float | None = None
+    high: float | None = None
+    description: str = ""
+
+
+def _num(name: str, unit: str, low: float, high: float | None, description: str) -> FieldSpec:
+    return FieldSpec(name, "number", unit, low, high, description)
+
+
+TEMP_LOW, TEMP_HIGH = -60.0, 400.0
+
+SENSOR_FIELDS: Final[tuple[FieldSpec, ...]] = (
+    _num("fuel_level_pct", "%", 0, 100, "tank level from the float sensor"),
+    _num("fuel_rate_gph", "gal/h", 0, 60, "instantaneous ECU fuel rate"),
+    _num("total_fuel_gal", "gal", 0, None, "ECU lifetime fuel counter (SPN 250)"),
+    _num("total_idle_fuel_gal", "gal", 0, None, "ECU lifetime idle fuel counter (SPN 236)"),
+    _num("speed_mph", "mph", 0, 130, "road speed"),
+    _num("rpm", "rpm", 0, 4000, "engine speed"),
+    _num("odometer_mi", "mi", 0, None, "odometer"),
+    _num("engine_hours", "h", 0, None, "ECU engine hours"),
+    _num("idle_hours", "h", 0, None, "ECU idle hours"),
+    _num("engine_load_pct", "%", 0, 100, "engine load"),
+    _num("coolant_temp_f", "°F", TEMP_LOW, TEMP_HIGH, "coolant temperature"),
+    _num("oil_temp_f", "°F", TEMP_LOW, TEMP_HIGH, "oil temperature"),
+    _num("trans_temp_f", "°F", TEMP_LOW, TEMP_HIGH, "transmission temperature"),
+    _num("intake_air_temp_f", "°F", TEMP_LOW, TEMP_HIGH, "intake air temperature"),
+    _num("ambient_temp_f", "°F", TEMP_LOW, TEMP_HIGH, "ambient temperature"),
+    _num("oil_pressure_psi", "psi", 0, 150, "oil pressure"),
+    _num("boost_pressure_psi", "psi", 0, 150, "boost pressure"),
+    _num("battery_voltage", "V", 0, 36, "battery voltage"),
+    _num("def_level_pct", "%", 0, 100, "diesel exhaust fluid level"),
+    _num("lat", "°", -90, 90, "latitude (WGS84)"),
+    _num("lon", "°", -180, 180, "longitude (WGS84)"),
+    FieldSpec("dtc_codes", "codes", None, None, None, 'active fault codes, "SPN-FMI"'),
+    FieldSpec("driver_id", "text", None, 1, 64, "driver, when the gateway knows"),
+    FieldSpec("harsh_accel", "bool", None, None, None, "device harsh-acceleration flag"),
+    FieldSpec("harsh_brake", "bool", None, None, None, "device harsh-braking flag"),
+)
+SPECS: Final[Mapping[str, FieldSpec]] = {spec.name: spec for spec in SENSOR_FIELDS}
+NUMERIC_FIELDS: Final[tuple[str, ...]] = tuple(s.name for s in SENSOR_FIELDS if s.kind == "number")
+ALL_FIELDS: Final[frozenset[str]] = frozenset({"truck_id", "ts", *SPECS})
+
+TRUCK_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
+DTC_PATTERN: Final = re.compile(r"(\d{1,7})-(\d{1,2})")
+MAX_DTC_CODES: Final = 64
+MAX_FMI: Final = 31
+
+NaivePolicy = Literal["utc", "reject"]
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryRules:
+    """How strict ingestion is, from settings."""
+
+    max_future: timedelta = timedelta(minutes=5)
+    naive_timestamps: NaivePolicy = "utc"
+
+
+@dataclass(frozen=True, slots=True)
+class UndecodableRow:
+    """A row that could not even be decoded (a malformed NDJSON or CSV line): it is
+    rejected on its own, with this reason, and the rest of the batch goes on."""
+
+    reason: str
+
+
+def parse_truck_id(value: object, field: str = "truck_id") -> TruckId:
+    if not isinstance(value, str):
+        raise InvalidField(field, "must be a string")
+    if TRUCK_ID_PATTERN.fullmatch(value) is None:
+        raise InvalidField(field, "must be 1-32 characters of A-Z, a-z, 0-9, '_' or '-'")
+    return TruckId(value)
+
+
+def parse_timestamp(value: object, field: str, naive: NaivePolicy = "utc") -> datetime:
+    """RFC 3339 to an aware UTC datetime; a timestamp without an offset is UTC unless rejected."""
+    if not isinstance(value, str):
+        raise InvalidField(field, "must be an RFC 3339 string such as 2026-01-05T14:02:00Z")
+    text = value.strip()
+    if len(text) < 16 or text[10] not in "Tt ":
+        raise InvalidField(field, f"{value!r} is not an RFC 3339 date-time")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidField(field, f"{value!r} is not an RFC 3339 date-time") from None
+    if parsed.tzinfo is None:
+        if naive == "reject":
+            raise InvalidField(field, f"{value!r} has no UTC offset (add Z or +00:00)")
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _number(spec: FieldSpec, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidField(spec.name, "must be a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidField(spec.name, "must be a finite number (no NaN or Infinity)")
+    if spec.low is not None and number < spec.low:
+        raise InvalidField(spec.name, f"{number:g} is below the minimum {spec.low:g}")
+    if spec.high is not None and number > spec.high:
+        raise InvalidField(spec.name, f"{number:g} is above the maximum {spec.high:g}")
+    return number
+
+
+def _codes(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise InvalidField("dtc_codes", 'must be a list of "SPN-FMI" strings')
+    if len(value) > MAX_DTC_CODES:
+        raise InvalidField("dtc_codes", f"at most {MAX_DTC_CODES} codes per reading")
+    codes: list[str] = []
+    for code in value:
+        match = DTC_PATTERN.fullmatch(code) if isinstance(code, str) else None
+        if match is None or int(match.group(2)) > MAX_FMI:
+            raise InvalidField("dtc_codes", f'{code!r} is not an "SPN-FMI" code (FMI 0-31)')
+        codes.append(code)
+    return tuple(sorted(set(codes)))
+
+
+def _value(spec: FieldSpec, value: object) -> float | bool | str | tuple[str, ...]:
+    if spec.kind == "number":
+        return _number(spec, value)
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise InvalidField(spec.name, "must be true or false")
+        return value
+    if spec.kind == "codes":
+        return _codes(value)
+    if not isinstance(value, str) or not 1 <= len(value) <= 64:
+        raise InvalidField(spec.name, "must be a string of 1-64 characters")
+    return value
+
+
+def parse_reading(
+    raw: object, *, now: datetime, rules: TelemetryRules = TelemetryRules()
+) -> Reading:
+    """Validate one decoded reading; raise :class:`InvalidField` for the first problem."""
+    if isinstance(raw, UndecodableRow):
+        raise InvalidField("reading", raw.reason)
+    if not isinstance(raw, dict):
+        raise InvalidField("reading", "must be a JSON object")
+    unknown = sorted(k for k in raw if k not in ALL_FIELDS)
+    if unknown:
+        raise InvalidField(str(unknown[0]), "unknown field")
+    if "truck_id" not in raw:
+        raise InvalidField("truck_id", "is required")
+    if "ts" not in raw:
+        raise InvalidField("ts", "is required")
+    truck_id = parse_truck_id(raw["truck_id"])
+    ts = parse_timestamp(raw["ts"], "ts", rules.naive_timestamps)
+    if ts > now + rules.max_future:
+        raise InvalidField("ts", f"{raw['ts']} is more than {rules.max_future} in the future")
+    values: dict[str, object] = {}
+    for name, value in raw.items():
+        if name in ("truck_id", "ts") or value is None:
+            continue
+        values[name] = _value(SPECS[name], value)
+    return Reading(truck_id=truck_id, ts=ts, **values)  # type: ignore[arg-type]
+
+
+_TRUE = frozenset({"true", "1", "yes", "y", "t"})
+_FALSE = frozenset({"false", "0", "no", "n", "f"})
+
+
+def from_text_fields(row: Mapping[str, str | None]) -> dict[str, object]:
+    """A CSV row (all text) to the JSON-shaped dict ``parse_reading`` takes.
+
+    Empty cells are absent values; numbers, booleans and ``;``-separated fault codes are
+    converted; text that does not convert is passed on as text so the contract names it.
+    """
+    out: dict[str, object] = {}
+    for name, text in row.items():
+        if text is None or text.strip() == "":
+            continue
+        cell = text.strip()
+        spec = SPECS.get(name)
+        if spec is None:
+            out[name] = cell
+        elif spec.kind == "number":
+            try:
+                out[name] = float(cell)
+            except ValueError:
+                out[name] = cell
+        elif spec.kind == "bool":
+            low = cell.lower()
+            out[name] = True if low in _TRUE else False if low in _FALSE else cell
+        elif spec.kind == "codes":
+            out[name] = [c.strip() for c in re.split(r"[;|]", cell) if c.strip()]
+        else:
+            out[name] = cell
+    return out
+
+
+def reading_to_dict(reading: Reading) -> dict[str, object]:
+    """The inverse of ``parse_reading``: only present values, timestamps as RFC 3339."""
+    out: dict[str, object] = {
+        "truck_id": reading.truck_id,
+        "ts": reading.ts.isoformat().replace("+00:00", "Z"),
+    }
+    for spec in SENSOR_FIELDS:
+        value = getattr(reading, spec.name)
+        if value is not None:
+            out[spec.name] = list(value) if spec.kind == "codes" else value
+    return out

@@ -1,0 +1,193 @@
+"""`fuel-analytics`: serve, migrate, import files, load and run the demo fleet."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import uvicorn
+from tqdm import tqdm
+
+from fuel_analytics.adapters.sqlalchemy.schema import upgrade
+from fuel_analytics.domain.model import Rejection
+from fuel_analytics.domain.telemetry import UndecodableRow, from_text_fields
+from fuel_analytics.entrypoints.container import Container, build_container
+from fuel_analytics.entrypoints.settings import Settings
+from fuel_analytics.services.ingest import IngestService
+from fuel_analytics.services.registry import RegistryService
+from fuel_analytics.simulation import FleetConfig, simulate_fleet
+
+IMPORT_BATCH = 1_000
+DEMO_BATCH = 2_000
+SHOWN_REJECTIONS = 20
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Container]:
+    container = build_container(settings)
+    await container.init_resources()  # type: ignore[misc]
+    try:
+        yield container
+    finally:
+        await container.shutdown_resources()  # type: ignore[misc]
+
+
+async def migrate(settings: Settings) -> None:
+    async with running(settings) as container:
+        before, after = await upgrade(await container.engine())  # type: ignore[misc]
+    where = settings.resolved_database_url.split("@")[-1]
+    if before == after:
+        print(f"schema already at {after} ({where})")
+    else:
+        print(f"schema upgraded {before or 'empty'} -> {after} ({where})")
+
+
+def _rows(path: Path) -> Iterator[tuple[object, int]]:
+    """(row, bytes consumed) from a CSV (header row) or NDJSON file."""
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                yield from_text_fields(row), sum(len(v or "") + 1 for v in row.values())
+        return
+    with path.open("rb") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                yield orjson.loads(line), len(line)
+            except orjson.JSONDecodeError as error:
+                yield UndecodableRow(f"malformed JSON line: {error}"), len(line)
+
+
+async def import_file(settings: Settings, path: Path, batch_size: int, size: int) -> int:
+    accepted = duplicates = 0
+    rejected: list[Rejection] = []
+    async with running(settings) as container:
+        ingest: IngestService = await container.ingest_service()  # type: ignore[misc]
+        batch: list[object] = []
+        index = 0
+        with tqdm(total=size, unit="B", unit_scale=True, desc=path.name) as bar:
+
+            async def flush() -> None:
+                nonlocal accepted, duplicates, index
+                result = await ingest.ingest(batch, first_index=index)
+                accepted += result.accepted
+                duplicates += result.duplicates
+                rejected.extend(result.rejected)
+                index += len(batch)
+                batch.clear()
+
+            for row, size in _rows(path):
+                batch.append(row)
+                bar.update(size)
+                if len(batch) >= batch_size:
+                    await flush()
+            if batch:
+                await flush()
+    print(f"accepted={accepted} duplicates={duplicates} rejected={len(rejected)}")
+    for rejection in rejected[:SHOWN_REJECTIONS]:
+        print(f"  row {rejection.index}: {rejection.field}: {rejection.reason}")
+    if len(rejected) > SHOWN_REJECTIONS:
+        print(f"  ... and {len(rejected) - SHOWN_REJECTIONS} more")
+    return 1 if rejected else 0
+
+
+async def load_demo(settings: Settings, *, force: bool = False) -> None:
+    async with running(settings) as container:
+        await upgrade(await container.engine())  # type: ignore[misc]
+        readings = await container.readings()  # type: ignore[misc]
+        existing = await readings.count()
+        if existing and not force:
+            print(f"demo data present ({existing} readings): reusing it")
+            return
+        config = FleetConfig(
+            trucks=settings.demo_trucks,
+            days=settings.demo_days,
+            seed=settings.demo_seed,
+            end=datetime.now(UTC).replace(second=0, microsecond=0),
+        )
+        fleet = simulate_fleet(config)
+        registry: RegistryService = await container.registry_service()  # type: ignore[misc]
+        ingest: IngestService = await container.ingest_service()  # type: ignore[misc]
+        for truck in fleet.trucks:
+            await registry.put(truck)
+        stored = 0
+        desc = f"demo fleet: {config.trucks} trucks x {config.days} days"
+        with tqdm(total=fleet.reading_count(), unit="readings", desc=desc) as bar:
+            batch = []
+            for reading in fleet.iter_readings():
+                batch.append(reading)
+                if len(batch) >= DEMO_BATCH:
+                    stored += (await ingest.ingest_readings(batch)).accepted
+                    bar.update(len(batch))
+                    batch = []
+            if batch:
+                stored += (await ingest.ingest_readings(batch)).accepted
+                bar.update(len(batch))
+        print(f"demo fleet loaded: {len(fleet.trucks)} trucks, {stored} readings")
+
+
+def serve(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if settings.resolved_database_url.startswith("sqlite") and settings.workers > 1:
+        print("note: SQLite serialises writes; use MySQL for several workers", file=sys.stderr)
+    uvicorn.run(
+        "fuel_analytics.entrypoints.http.asgi:create",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=settings.graceful_timeout_s,
+        access_log=False,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fuel-analytics", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the HTTP service (FUEL_HOST, FUEL_PORT, FUEL_WORKERS)")
+    sub.add_parser("migrate", help="create or upgrade the database schema")
+    imp = sub.add_parser("import", help="load a CSV or NDJSON file of readings")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--batch-size", type=int, default=IMPORT_BATCH)
+    demo = sub.add_parser("load-demo", help="migrate and load the demo fleet (once)")
+    demo.add_argument("--force", action="store_true", help="load again even if data exists")
+    sub.add_parser("demo", help="migrate, load the demo fleet if empty, then serve")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args: Any = _parser().parse_args(argv)
+    settings = Settings()
+    if args.command == "serve":
+        serve(settings)
+    elif args.command == "migrate":
+        asyncio.run(migrate(settings))
+    elif args.command == "import":
+        if not args.file.is_file():
+            print(f"error: no such file: {args.file}", file=sys.stderr)
+            return 2
+        size = args.file.stat().st_size
+        return asyncio.run(import_file(settings, args.file, args.batch_size, size))
+    elif args.command == "load-demo":
+        asyncio.run(load_demo(settings, force=args.force))
+    elif args.command == "demo":
+        asyncio.run(load_demo(settings))
+        serve(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""The one place everything is wired: settings -> engine -> repositories -> services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import fuel_analytics
+from fuel_analytics.adapters.clock import SystemClock
+from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
+from fuel_analytics.adapters.sqlalchemy.probe import SqlDatabaseProbe
+from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
+from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
+from fuel_analytics.entrypoints.settings import Settings
+from fuel_analytics.services.health import HealthService
+from fuel_analytics.services.ingest import IngestService
+from fuel_analytics.services.live import LiveService
+from fuel_analytics.services.registry import RegistryService
+
+
+async def engine_resource(url: str, pool: PoolConfig) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(url, pool)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Singleton(Settings)
+    clock = providers.Singleton(SystemClock)
+    started_at = providers.Object(datetime.now(UTC))
+
+    engine = providers.Resource(
+        engine_resource,
+        url=settings.provided.resolved_database_url,
+        pool=settings.provided.pool,
+    )
+
+    readings = providers.Singleton(SqlReadings, engine=engine)
+    trucks = providers.Singleton(SqlTrucks, engine=engine)
+    probe = providers.Singleton(
+        SqlDatabaseProbe, engine=engine, timeout_s=settings.provided.pool_timeout_s
+    )
+
+    ingest_service = providers.Singleton(
+        IngestService,
+        store=readings,
+        trucks=trucks,
+        clock=clock,
+        rules=settings.provided.telemetry_rules,
+        auto_register=settings.provided.auto_register,
+        max_batch=settings.provided.max_batch,
+    )
+    live_service = providers.Singleton(
+        LiveService,
+        latest=readings,
+        trucks=trucks,
+        clock=clock,
+        rules=settings.provided.status_rules,
+    )
+    registry_service = providers.Singleton(RegistryService, trucks=trucks)
+    health_service = providers.Singleton(
+        HealthService,
+        probe=probe,
+        clock=clock,
+        started_at=started_at,
+        version=fuel_analytics.__version__,
+    )
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    container = Container()
+    if settings is not None:
+        container.settings.override(providers.Object(settings))
+    container.started_at.override(providers.Object(datetime.now(UTC)))
+    return container

@@ -1,0 +1,74 @@
+"""The Starlette application: routes from the endpoint descriptors, problem+json errors,
+a lifespan that opens the database pool, checks the schema and disposes the pool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import orjson
+import swagger_ui_bundle
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from fuel_analytics.adapters.sqlalchemy.schema import ensure_current
+from fuel_analytics.entrypoints.container import Container, build_container
+from fuel_analytics.entrypoints.http.endpoints import Endpoint
+from fuel_analytics.entrypoints.http.openapi import DOCS_INIT_JS, openapi_document
+from fuel_analytics.entrypoints.http.problems import EXCEPTION_HANDLERS
+from fuel_analytics.entrypoints.http.routes import fleet, system, telemetry, trucks
+
+logger = logging.getLogger("fuel_analytics")
+
+ROUTE_MODULES = (telemetry, trucks, fleet, system)
+ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in module.ENDPOINTS)
+
+
+async def _docs_init(request: Request) -> Response:
+    return PlainTextResponse(DOCS_INIT_JS, media_type="application/javascript")
+
+
+def _routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        Route(ep.path, ep.handler, methods=[ep.method], name=ep.handler.__name__)
+        for ep in ENDPOINTS
+    ]
+    routes += [
+        Route("/openapi.json", system.openapi_json, methods=["GET"]),
+        Route("/docs", system.docs, methods=["GET"]),
+        Route("/docs/assets/docs-init.js", _docs_init, methods=["GET"]),
+        Mount(
+            "/docs/assets",
+            app=StaticFiles(directory=Path(swagger_ui_bundle.swagger_ui_path)),
+            name="docs-assets",
+        ),
+    ]
+    return routes
+
+
+def create_app(container: Container | None = None, *, check_schema: bool = True) -> Starlette:
+    """One app, one container: the container is wired to the route modules here and
+    unwired when the app shuts down (the last container wired owns module wiring)."""
+    container = container or build_container()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        container.wire(modules=list(ROUTE_MODULES), warn_unresolved=True)
+        await container.init_resources()  # type: ignore[misc]
+        try:
+            if check_schema:
+                await ensure_current(await container.engine())  # type: ignore[misc]
+            yield
+        finally:
+            await container.shutdown_resources()  # type: ignore[misc]
+            container.unwire()
+
+    app = Starlette(routes=_routes(), lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+    app.state.container = container
+    app.state.openapi = orjson.dumps(openapi_document(ENDPOINTS))
+    return app

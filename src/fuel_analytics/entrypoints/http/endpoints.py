@@ -1,0 +1,61 @@
+"""Endpoint descriptors: one list drives both the router and the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fuel_analytics.entrypoints.http.problems import ProblemError
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    body_media: tuple[str, ...] = ("application/json",)
+    errors: tuple[int, ...] = ()
+    description: str = ""
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path_names(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+
+def json_response(
+    model: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A typed model as JSON (pydantic-core's serializer: aliases, datetimes as RFC 3339)."""
+    return Response(
+        model.model_dump_json(by_alias=True),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def parse_query(model: type[BaseModel], request: Request) -> Any:
+    """Query parameters through a model; unknown or repeated parameters are errors."""
+    params = request.query_params
+    values: dict[str, str] = {}
+    for key in params:
+        found = params.getlist(key)
+        if len(found) > 1:
+            raise ProblemError(422, f"query parameter {key!r} given {len(found)} times", field=key)
+        values[key] = found[0]
+    return model.model_validate(values)

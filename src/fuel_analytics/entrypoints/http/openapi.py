@@ -1,0 +1,123 @@
+"""The OpenAPI 3.1 document, generated from the endpoint descriptors' pydantic models, and
+an offline Swagger UI page (assets from the swagger-ui-bundle package, served by the app)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel
+
+import fuel_analytics
+from fuel_analytics.entrypoints.http.endpoints import Endpoint
+from fuel_analytics.entrypoints.http.problems import TITLES
+from fuel_analytics.entrypoints.http.schemas import ProblemOut
+
+REF = "#/components/schemas/{model}"
+
+
+class _Schemas:
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {}
+
+    def ref(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
+        schema = model.model_json_schema(ref_template=REF, mode=mode, by_alias=True)  # type: ignore[arg-type]
+        self.components.update(schema.pop("$defs", {}))
+        name = model.__name__ if mode == "serialization" else f"{model.__name__}"
+        self.components[name] = schema
+        return {"$ref": REF.format(model=name)}
+
+    def parameters(self, model: type[BaseModel]) -> list[dict[str, Any]]:
+        schema = model.model_json_schema(ref_template=REF, by_alias=True)
+        self.components.update(schema.pop("$defs", {}))
+        required = set(schema.get("required", ()))
+        params = []
+        for name, prop in schema.get("properties", {}).items():
+            description = prop.pop("description", None)
+            param = {"name": name, "in": "query", "required": name in required, "schema": prop}
+            if description:
+                param["description"] = description
+            params.append(param)
+        return params
+
+
+def _problem(schemas: _Schemas, status: int) -> dict[str, Any]:
+    return {
+        "description": TITLES.get(status, "Error"),
+        "content": {
+            "application/problem+json": {"schema": schemas.ref(ProblemOut, "serialization")}
+        },
+    }
+
+
+def openapi_document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
+    schemas = _Schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    for ep in endpoints:
+        op: dict[str, Any] = {
+            "summary": ep.summary,
+            "operationId": ep.handler.__name__,
+            "tags": [ep.tag],
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                    "description": ep.path_params.get(name, name),
+                }
+                for name in ep.path_names
+            ],
+            "responses": {},
+        }
+        if ep.description:
+            op["description"] = ep.description
+        if ep.query is not None:
+            op["parameters"].extend(schemas.parameters(ep.query))
+        if ep.body is not None:
+            body_schema = schemas.ref(ep.body, "validation")
+            op["requestBody"] = {
+                "required": True,
+                "content": {media: {"schema": body_schema} for media in ep.body_media},
+            }
+        if ep.response is not None:
+            op["responses"][str(ep.status)] = {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": schemas.ref(ep.response, "serialization")}
+                },
+            }
+        else:
+            op["responses"][str(ep.status)] = {"description": "OK"}
+        for status in sorted({*ep.errors, 500}):
+            op["responses"][str(status)] = _problem(schemas, status)
+        paths.setdefault(ep.path, {})[ep.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "fuel-analytics",
+            "version": fuel_analytics.__version__,
+            "description": "Fleet fuel analytics: telemetry, live sensors, fleet summary.",
+        },
+        "paths": paths,
+        "components": {"schemas": schemas.components},
+    }
+
+
+DOCS_HTML = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>fuel-analytics API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/docs-init.js"></script>
+</body>
+</html>
+"""
+
+DOCS_INIT_JS = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui"});
+"""

@@ -1,0 +1,56 @@
+"""POST /api/v2/telemetry."""
+
+from __future__ import annotations
+
+from dependency_injector.wiring import Provide, inject
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fuel_analytics.entrypoints.http.body import NDJSON_TYPES, decode_telemetry, read_limited
+from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response
+from fuel_analytics.entrypoints.http.problems import ProblemError
+from fuel_analytics.entrypoints.http.schemas import IngestResultOut, TelemetryBatchIn
+from fuel_analytics.entrypoints.settings import Settings
+from fuel_analytics.services.ingest import IngestService
+
+
+@inject
+async def ingest_telemetry(
+    request: Request,
+    ingest: IngestService = Provide["ingest_service"],
+    settings: Settings = Provide["settings"],
+) -> Response:
+    body = await read_limited(request, settings.max_body_bytes)
+    rows = decode_telemetry(request, body)
+    result = IngestResultOut.from_domain(await ingest.ingest(rows))
+    if rows and result.accepted == 0 and result.duplicates == 0:
+        first = result.rejected[0]
+        raise ProblemError(
+            422,
+            f"every reading was rejected; the first, at index {first.index}: "
+            f"{first.field}: {first.reason}",
+            field=first.field,
+            **result.model_dump(),
+        )
+    return json_response(result)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/api/v2/telemetry",
+        ingest_telemetry,
+        "Ingest a batch of readings (JSON or NDJSON)",
+        "telemetry",
+        response=IngestResultOut,
+        body=TelemetryBatchIn,
+        body_media=("application/json", *sorted(NDJSON_TYPES)),
+        errors=(400, 413, 415, 422, 503),
+        description=(
+            "Idempotent on (truck_id, ts): re-sending a batch stores nothing twice, so a failed "
+            "batch can always be retried. Valid rows are stored in one transaction; invalid rows "
+            "are listed in `rejected` with their index and reason. When every row is rejected "
+            "the answer is 422 problem+json carrying the same counts."
+        ),
+    )
+]

@@ -1,0 +1,114 @@
+"""Every setting, its environment variable and its default (the README lists the same)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+from urllib.parse import quote_plus
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig
+from fuel_analytics.domain.latest import StatusRules
+from fuel_analytics.domain.telemetry import TelemetryRules
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./fuel-analytics.db"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FUEL_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # Database: FUEL_DATABASE_URL wins; else DB_HOST & co. build a MySQL URL; else SQLite.
+    database_url: str | None = None
+    db_host: str | None = Field(None, validation_alias=_env("DB_HOST"))
+    db_port: int = Field(3306, validation_alias=_env("DB_PORT"), ge=1, le=65535)
+    db_user: str = Field("fuel", validation_alias=_env("DB_USER"))
+    db_password: str = Field("", validation_alias=_env("DB_PASSWORD"))
+    db_name: str = Field("fuel_analytics", validation_alias=_env("DB_NAME"))
+    pool_min: int = Field(5, validation_alias=_env("ASYNC_POOL_MIN"), ge=1, le=500)
+    pool_max: int = Field(20, validation_alias=_env("ASYNC_POOL_MAX"), ge=1, le=1000)
+    pool_recycle_s: int = Field(3600, validation_alias=_env("POOL_RECYCLE"), ge=1)
+    pool_timeout_s: float = Field(10.0, validation_alias=_env("POOL_TIMEOUT"), gt=0, le=300)
+
+    # HTTP server
+    host: str = "127.0.0.1"
+    port: int = Field(8001, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    graceful_timeout_s: int = Field(30, ge=0)
+
+    # Ingestion
+    max_body_bytes: int = Field(5_000_000, ge=1_000)
+    max_batch: int = Field(10_000, ge=1)
+    auto_register: bool = True
+    naive_timestamps: Literal["utc", "reject"] = "utc"
+    max_future_s: int = Field(300, ge=0)
+
+    # Reads
+    max_page_size: int = Field(500, ge=1)
+
+    # Status rules (DOMAIN.md §3)
+    offline_after_s: int = Field(900, ge=1)
+    moving_above_mph: float = Field(2.0, ge=0)
+    engine_on_rpm: float = Field(300.0, ge=0)
+    engine_on_fuel_rate_gph: float = Field(0.2, ge=0)
+    low_fuel_pct: float = Field(20.0, ge=0, le=100)
+
+    # Demo fleet loaded by `fuel-analytics demo` (make run)
+    demo_trucks: int = Field(25, ge=1, le=5000)
+    demo_days: int = Field(14, ge=1, le=366)
+    demo_seed: int = 42
+
+    @model_validator(mode="after")
+    def _pool_bounds(self) -> Settings:
+        if self.pool_max < self.pool_min:
+            raise ValueError("ASYNC_POOL_MAX must be >= ASYNC_POOL_MIN")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        if self.db_host:
+            user = quote_plus(self.db_user)
+            password = quote_plus(self.db_password)
+            auth = f"{user}:{password}" if self.db_password else user
+            return (
+                f"mysql+asyncmy://{auth}@{self.db_host}:{self.db_port}/{self.db_name}"
+                "?charset=utf8mb4"
+            )
+        return DEFAULT_SQLITE_URL
+
+    @property
+    def pool(self) -> PoolConfig:
+        return PoolConfig(
+            size=self.pool_min,
+            max=self.pool_max,
+            timeout_s=self.pool_timeout_s,
+            recycle_s=self.pool_recycle_s,
+            connect_timeout_s=self.pool_timeout_s,
+        )
+
+    @property
+    def telemetry_rules(self) -> TelemetryRules:
+        return TelemetryRules(
+            max_future=timedelta(seconds=self.max_future_s),
+            naive_timestamps=self.naive_timestamps,
+        )
+
+    @property
+    def status_rules(self) -> StatusRules:
+        return StatusRules(
+            offline_after=timedelta(seconds=self.offline_after_s),
+            moving_above_mph=self.moving_above_mph,
+            engine_on_rpm=self.engine_on_rpm,
+            engine_on_fuel_rate_gph=self.engine_on_fuel_rate_gph,
+            low_fuel_pct=self.low_fuel_pct,
+        )

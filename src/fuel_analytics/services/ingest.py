@@ -1,0 +1,66 @@
+"""Ingest: validate each row against the telemetry contract, store the valid ones at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fuel_analytics.domain.errors import BatchTooLarge, InvalidField
+from fuel_analytics.domain.model import IngestResult, Reading, Rejection, StoreResult
+from fuel_analytics.domain.ports import Clock, ReadingStore, TruckRegistry
+from fuel_analytics.domain.telemetry import TelemetryRules, parse_reading
+
+
+@dataclass(frozen=True, slots=True)
+class IngestService:
+    store: ReadingStore
+    trucks: TruckRegistry
+    clock: Clock
+    rules: TelemetryRules
+    auto_register: bool = True
+    max_batch: int = 10_000
+
+    async def ingest(self, rows: Sequence[object], *, first_index: int = 0) -> IngestResult:
+        """Store the valid rows of one batch in one transaction; reject the others one by one.
+
+        Rejections carry the row's index (``first_index`` + position) and the field at fault.
+        A reading repeated inside the batch or already stored counts as a duplicate.
+        """
+        if len(rows) > self.max_batch:
+            raise BatchTooLarge(
+                f"a batch holds at most {self.max_batch} readings, this one has {len(rows)}: "
+                "split it",
+                field="readings",
+            )
+        now = self.clock.now()
+        valid: list[tuple[int, Reading]] = []
+        rejected: list[Rejection] = []
+        for position, raw in enumerate(rows):
+            try:
+                valid.append(
+                    (first_index + position, parse_reading(raw, now=now, rules=self.rules))
+                )
+            except InvalidField as error:
+                rejected.append(Rejection(first_index + position, error.field, error.reason))
+        if not self.auto_register and valid:
+            known = await self.trucks.existing({r.truck_id for _, r in valid})
+            for index, reading in valid:
+                if reading.truck_id not in known:
+                    rejected.append(
+                        Rejection(index, "truck_id", f"unknown truck {reading.truck_id!r}")
+                    )
+            valid = [(i, r) for i, r in valid if r.truck_id in known]
+        result = await self.store.store([r for _, r in valid]) if valid else StoreResult(0, 0)
+        rejected.sort(key=lambda r: r.index)
+        return IngestResult(
+            accepted=result.accepted, duplicates=result.duplicates, rejected=tuple(rejected)
+        )
+
+    async def ingest_readings(self, readings: Sequence[Reading]) -> StoreResult:
+        """Store readings that are already domain objects (the demo loader, benchmarks):
+        the same store and transaction, without decoding."""
+        if len(readings) > self.max_batch:
+            raise BatchTooLarge(
+                f"a batch holds at most {self.max_batch} readings", field="readings"
+            )
+        return await self.store.store(readings)
