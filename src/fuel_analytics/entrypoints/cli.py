@@ -20,7 +20,7 @@ from tqdm import tqdm
 from fuel_analytics.adapters.sqlalchemy.schema import upgrade
 from fuel_analytics.domain.model import Rejection
 from fuel_analytics.domain.telemetry import UndecodableRow, from_text_fields
-from fuel_analytics.entrypoints.container import Container, build_container
+from fuel_analytics.entrypoints.container import Container, build_container, resolved, start, stop
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.registry import RegistryService
@@ -34,16 +34,16 @@ SHOWN_REJECTIONS = 20
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Container]:
     container = build_container(settings)
-    await container.init_resources()  # type: ignore[misc]
+    await start(container)
     try:
         yield container
     finally:
-        await container.shutdown_resources()  # type: ignore[misc]
+        await stop(container)
 
 
 async def migrate(settings: Settings) -> None:
     async with running(settings) as container:
-        before, after = await upgrade(await container.engine())  # type: ignore[misc]
+        before, after = await upgrade(await resolved(container.engine()))
     where = settings.resolved_database_url.split("@")[-1]
     if before == after:
         print(f"schema already at {after} ({where})")
@@ -72,7 +72,7 @@ async def import_file(settings: Settings, path: Path, batch_size: int, size: int
     accepted = duplicates = 0
     rejected: list[Rejection] = []
     async with running(settings) as container:
-        ingest: IngestService = await container.ingest_service()  # type: ignore[misc]
+        ingest: IngestService = await resolved(container.ingest_service())
         batch: list[object] = []
         index = 0
         with tqdm(total=size, unit="B", unit_scale=True, desc=path.name) as bar:
@@ -103,8 +103,8 @@ async def import_file(settings: Settings, path: Path, batch_size: int, size: int
 
 async def load_demo(settings: Settings, *, force: bool = False) -> None:
     async with running(settings) as container:
-        await upgrade(await container.engine())  # type: ignore[misc]
-        readings = await container.readings()  # type: ignore[misc]
+        await upgrade(await resolved(container.engine()))
+        readings = await resolved(container.readings())
         existing = await readings.count()
         if existing and not force:
             print(f"demo data present ({existing} readings): reusing it")
@@ -116,8 +116,8 @@ async def load_demo(settings: Settings, *, force: bool = False) -> None:
             end=datetime.now(UTC).replace(second=0, microsecond=0),
         )
         fleet = simulate_fleet(config)
-        registry: RegistryService = await container.registry_service()  # type: ignore[misc]
-        ingest: IngestService = await container.ingest_service()  # type: ignore[misc]
+        registry: RegistryService = await resolved(container.registry_service())
+        ingest: IngestService = await resolved(container.ingest_service())
         for truck in fleet.trucks:
             await registry.put(truck)
         stored = 0

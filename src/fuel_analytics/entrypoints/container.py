@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -70,6 +72,25 @@ class Container(containers.DeclarativeContainer):
         started_at=started_at,
         version=fuel_analytics.__version__,
     )
+
+
+T = TypeVar("T")
+
+
+async def resolved(value: T | Awaitable[T]) -> T:
+    """A provider's value: awaited when the provider is async (the engine resource makes
+    its dependents async), returned as is when a test overrides it with a plain object."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+async def start(container: Container) -> None:
+    await resolved(container.init_resources())
+
+
+async def stop(container: Container) -> None:
+    await resolved(container.shutdown_resources())
 
 
 def build_container(settings: Settings | None = None) -> Container:

@@ -17,7 +17,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from fuel_analytics.adapters.sqlalchemy.schema import ensure_current
-from fuel_analytics.entrypoints.container import Container, build_container
+from fuel_analytics.entrypoints.container import (
+    Container,
+    build_container,
+    resolved,
+    start,
+    stop,
+)
 from fuel_analytics.entrypoints.http.endpoints import Endpoint
 from fuel_analytics.entrypoints.http.openapi import DOCS_INIT_JS, openapi_document
 from fuel_analytics.entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -59,13 +65,13 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         container.wire(modules=list(ROUTE_MODULES), warn_unresolved=True)
-        await container.init_resources()  # type: ignore[misc]
+        await start(container)
         try:
             if check_schema:
-                await ensure_current(await container.engine())  # type: ignore[misc]
+                await ensure_current(await resolved(container.engine()))
             yield
         finally:
-            await container.shutdown_resources()  # type: ignore[misc]
+            await stop(container)
             container.unwire()
 
     app = Starlette(routes=_routes(), lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
