@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
+from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
+from tests.contract import Repos, RepositoryContract
+
+
+class TestSqlRepositories(RepositoryContract):
+    @pytest.fixture
+    def repos(self, db: AsyncEngine) -> Repos:
+        readings = SqlReadings(db)
+        return Repos(store=readings, history=readings, latest=readings, trucks=SqlTrucks(db))

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+import pytest
+
+from fuel_analytics.adapters.memory.repositories import MemoryReadings, MemoryStore, MemoryTrucks
+from tests.contract import Repos, RepositoryContract
+
+
+class TestMemoryRepositories(RepositoryContract):
+    @pytest.fixture
+    def repos(self) -> Repos:
+        store = MemoryStore()
+        readings = MemoryReadings(store)
+        return Repos(store=readings, history=readings, latest=readings, trucks=MemoryTrucks(store))
