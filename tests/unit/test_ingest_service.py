@@ -30,7 +30,7 @@ def services(
 ) -> tuple[MemoryStore, IngestService, LiveService]:
     store = MemoryStore()
     readings, trucks = MemoryReadings(store), MemoryTrucks(store)
-    clock = FixedClock(NOW + timedelta(hours=1))
+    clock = FixedClock(NOW + timedelta(hours=3))
     ingest = IngestService(readings, trucks, clock, TelemetryRules(), auto_register, max_batch)
     live = LiveService(readings, trucks, clock, StatusRules())
     return store, ingest, live
