@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each creates .venv if missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MYSQL_TEST_URL ?= mysql+asyncmy://fuel_test:fuel_test@127.0.0.1:3306/fuel_test
+
+.PHONY: run serve test lint typecheck contracts pytest migrate load-demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Start the service on http://127.0.0.1:8001 with SQLite and the demo fleet (loaded once).
+run: $(STAMP)
+	$(BIN)/fuel-analytics demo
+
+serve: $(STAMP)
+	$(BIN)/fuel-analytics serve
+
+migrate: $(STAMP)
+	$(BIN)/fuel-analytics migrate
+
+load-demo: $(STAMP)
+	$(BIN)/fuel-analytics load-demo
+
+## Every check: lint, format, types, architecture contracts, tests on SQLite and MySQL.
+test: $(STAMP) lint typecheck contracts pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	@if [ -z "$$FUEL_TEST_MYSQL_URL" ] && [ -z "$$FUEL_TEST_SKIP_MYSQL" ]; then \
+		scripts/mysql-test-db.sh; \
+	fi
+	FUEL_TEST_MYSQL_URL="$${FUEL_TEST_MYSQL_URL:-$(MYSQL_TEST_URL)}" $(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis fuel-analytics.db*
