@@ -40,10 +40,12 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	@if [ -z "$$FUEL_TEST_MYSQL_URL" ] && [ -z "$$FUEL_TEST_SKIP_MYSQL" ]; then \
-		scripts/mysql-test-db.sh; \
+	@if [ -n "$$FUEL_TEST_SKIP_MYSQL" ] && [ -z "$$CI" ]; then \
+		$(BIN)/pytest; \
+	else \
+		if [ -z "$$FUEL_TEST_MYSQL_URL" ]; then scripts/mysql-test-db.sh; fi; \
+		FUEL_TEST_MYSQL_URL="$${FUEL_TEST_MYSQL_URL:-$(MYSQL_TEST_URL)}" $(BIN)/pytest; \
 	fi
-	FUEL_TEST_MYSQL_URL="$${FUEL_TEST_MYSQL_URL:-$(MYSQL_TEST_URL)}" $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis fuel-analytics.db*
