@@ -51,9 +51,6 @@ class Settings(BaseSettings):
     naive_timestamps: Literal["utc", "reject"] = "utc"
     max_future_s: int = Field(300, ge=0)
 
-    # Reads
-    max_page_size: int = Field(500, ge=1)
-
     # Status rules (DOMAIN.md §3)
     offline_after_s: int = Field(900, ge=1)
     moving_above_mph: float = Field(2.0, ge=0)
