@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from fuel_analytics.domain.dirty import affected_days
 from fuel_analytics.domain.latest import merge_latest
 from fuel_analytics.domain.model import (
     DatabaseHealth,
@@ -28,6 +29,7 @@ class MemoryStore:
         self.readings: dict[tuple[TruckId, datetime], Reading] = {}
         self.latest_states: dict[TruckId, LatestState] = {}
         self.trucks: dict[TruckId, Truck] = {}
+        self.dirty: dict[tuple[TruckId, date], int] = {}
         self.lock = asyncio.Lock()
         self.fail_next_store: BaseException | None = None
 
@@ -60,6 +62,8 @@ class MemoryReadings:
                 if merged is not None:
                     self._s.latest_states[truck_id] = merged
             self._s.readings.update(new)
+            for key in affected_days(batch):
+                self._s.dirty[key] = self._s.dirty.get(key, 0) + 1
             return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
 
     async def readings(

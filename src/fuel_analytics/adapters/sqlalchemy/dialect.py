@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Insert, Table, insert
-from sqlalchemy.dialects import mysql
+from sqlalchemy import Insert, Table, insert, literal_column
+from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -26,3 +26,23 @@ def insert_if_absent(conn: AsyncConnection, table: Table, key: str) -> Insert:
         return insert(table).prefix_with("OR IGNORE")
     stmt = mysql.insert(table)
     return stmt.on_duplicate_key_update({key: stmt.inserted[key]})
+
+
+def insert_or_bump(conn: AsyncConnection, table: Table, keys: list[str], counter: str) -> Insert:
+    """INSERT, or on an existing key add one to ``counter`` and take the new other values.
+
+    The increment is a literal: asyncmy's executemany rewrites INSERT ... VALUES into one
+    multi-row statement and cannot carry bound parameters after the VALUES clause.
+    """
+    one = literal_column("1")
+    others = [c.name for c in table.columns if c.name not in keys and c.name != counter]
+    if conn.dialect.name == "sqlite":
+        lite = sqlite.insert(table)
+        return lite.on_conflict_do_update(
+            index_elements=keys,
+            set_={counter: table.c[counter] + one, **{n: lite.excluded[n] for n in others}},
+        )
+    my = mysql.insert(table)
+    return my.on_duplicate_key_update(
+        {counter: table.c[counter] + one, **{n: my.inserted[n] for n in others}}
+    )

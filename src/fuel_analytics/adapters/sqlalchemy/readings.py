@@ -9,7 +9,11 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, exc, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from fuel_analytics.adapters.sqlalchemy.dialect import insert_if_absent, insert_ignore
+from fuel_analytics.adapters.sqlalchemy.dialect import (
+    insert_if_absent,
+    insert_ignore,
+    insert_or_bump,
+)
 from fuel_analytics.adapters.sqlalchemy.errors import is_retryable, storage_errors
 from fuel_analytics.adapters.sqlalchemy.mapping import (
     reading_to_row,
@@ -18,7 +22,8 @@ from fuel_analytics.adapters.sqlalchemy.mapping import (
     sensors_to_text,
     truck_to_row,
 )
-from fuel_analytics.adapters.sqlalchemy.tables import readings, truck_latest, trucks
+from fuel_analytics.adapters.sqlalchemy.tables import dirty_days, readings, truck_latest, trucks
+from fuel_analytics.domain.dirty import affected_days
 from fuel_analytics.domain.latest import merge_latest
 from fuel_analytics.domain.model import LatestState, Reading, StoreResult, Truck, TruckId
 
@@ -89,6 +94,13 @@ class SqlReadings:
         await conn.execute(
             update(truck_latest).where(truck_latest.c.truck_id == bindparam("b_truck_id")),
             updates,
+        )
+        await conn.execute(
+            insert_or_bump(conn, dirty_days, ["truck_id", "day"], "version"),
+            [
+                {"truck_id": t, "day": d, "version": 1, "marked_at": now}
+                for t, d in sorted(affected_days(batch))
+            ],
         )
         return accepted
 

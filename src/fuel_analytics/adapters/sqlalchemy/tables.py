@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
+    Date,
     Double,
     Index,
     Integer,
@@ -58,4 +60,14 @@ truck_latest = Table(
     # {"sensor": [value, "RFC 3339 ts"], ...}: each sensor's newest value and its sample time
     Column("sensors", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+dirty_days = Table(
+    "dirty_days",
+    metadata,
+    Column("truck_id", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("marked_at", UtcDateTime, nullable=False),
+    Index("ix_dirty_days_marked_at", "marked_at"),
 )
