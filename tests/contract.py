@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fuel_analytics.domain.model import Truck, TruckId
-from fuel_analytics.domain.ports import LatestReadings, ReadingHistory, ReadingStore, TruckRegistry
+from fuel_analytics.domain.ports import (
+    DirtyDays,
+    LatestReadings,
+    ReadingHistory,
+    ReadingStore,
+    TruckRegistry,
+)
 from tests.conftest import NOW, reading
 
 
@@ -18,6 +24,7 @@ class Repos:
     history: ReadingHistory
     latest: LatestReadings
     trucks: TruckRegistry
+    dirty: DirtyDays
 
 
 class RepositoryContract:
@@ -118,3 +125,27 @@ class RepositoryContract:
         state = await repos.latest.latest(TruckId("T0"))
         assert state is not None
         assert state.ts == NOW + timedelta(minutes=15)
+
+    async def test_stored_readings_mark_their_days_stale(self, repos: Repos) -> None:
+        await repos.store.store([reading("T1", 0), reading("T2", 60 * 23)])  # 14:00, 13:00+1d
+        day = NOW.date()
+        marked = await repos.dirty.pending(None, day - timedelta(days=5), day + timedelta(days=5))
+        assert {(d.truck_id, d.day) for d in marked} == {("T1", day), ("T2", date(2026, 1, 6))}
+        only_t1 = await repos.dirty.pending([TruckId("T1")], day, day + timedelta(days=1))
+        assert [d.truck_id for d in only_t1] == ["T1"]
+        assert len(await repos.dirty.oldest(1)) == 1
+
+    async def test_a_reading_near_midnight_marks_the_neighbouring_day(self, repos: Repos) -> None:
+        await repos.store.store([reading("T1", 60 * 10 - 30)])  # 23:30 on Jan 5
+        days = await repos.dirty.pending(None, date(2026, 1, 1), date(2026, 1, 10))
+        assert [d.day for d in days] == [date(2026, 1, 5), date(2026, 1, 6)]
+
+    async def test_clearing_keeps_marks_that_moved_on(self, repos: Repos) -> None:
+        await repos.store.store([reading("T1", 0)])
+        (seen,) = await repos.dirty.oldest(10)
+        await repos.store.store([reading("T1", 1)])  # arrives while a recompute runs
+        assert await repos.dirty.clear([seen]) == 0
+        (again,) = await repos.dirty.oldest(10)
+        assert again.version == seen.version + 1
+        assert await repos.dirty.clear([again]) == 1
+        assert await repos.dirty.oldest(10) == []

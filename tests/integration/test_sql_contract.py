@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
 from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from tests.contract import Repos, RepositoryContract
@@ -12,4 +13,10 @@ class TestSqlRepositories(RepositoryContract):
     @pytest.fixture
     def repos(self, db: AsyncEngine) -> Repos:
         readings = SqlReadings(db)
-        return Repos(store=readings, history=readings, latest=readings, trucks=SqlTrucks(db))
+        return Repos(
+            store=readings,
+            history=readings,
+            latest=readings,
+            trucks=SqlTrucks(db),
+            dirty=SqlDirtyDays(db),
+        )

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from fuel_analytics.adapters.memory.repositories import MemoryReadings, MemoryStore, MemoryTrucks
+from fuel_analytics.adapters.memory.repositories import (
+    MemoryDirtyDays,
+    MemoryReadings,
+    MemoryStore,
+    MemoryTrucks,
+)
 from tests.contract import Repos, RepositoryContract
 
 
@@ -11,4 +16,10 @@ class TestMemoryRepositories(RepositoryContract):
     def repos(self) -> Repos:
         store = MemoryStore()
         readings = MemoryReadings(store)
-        return Repos(store=readings, history=readings, latest=readings, trucks=MemoryTrucks(store))
+        return Repos(
+            store=readings,
+            history=readings,
+            latest=readings,
+            trucks=MemoryTrucks(store),
+            dirty=MemoryDirtyDays(store),
+        )

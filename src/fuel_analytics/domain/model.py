@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Generic, NewType, TypeVar
 
 TruckId = NewType("TruckId", str)
@@ -186,6 +186,16 @@ class Page(Generic[T]):
     total: int
     offset: int
     limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class DirtyDay:
+    """A truck-day whose derived results are stale; ``version`` counts the marks, so a
+    recompute only clears the mark if no reading arrived while it ran."""
+
+    truck_id: TruckId
+    day: date
+    version: int
 
 
 ZERO = timedelta(0)

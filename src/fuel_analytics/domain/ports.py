@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime
 from typing import Protocol
 
 from fuel_analytics.domain.model import (
     DatabaseHealth,
+    DirtyDay,
     LatestState,
     Page,
     Reading,
@@ -58,6 +59,22 @@ class TruckRegistry(Protocol):
 
     async def save(self, truck: Truck) -> Truck:
         """Create or replace a registry entry; returns what is stored."""
+        ...
+
+
+class DirtyDays(Protocol):
+    async def oldest(self, limit: int) -> list[DirtyDay]:
+        """Stale truck-days, the longest-waiting first."""
+        ...
+
+    async def pending(
+        self, truck_ids: Collection[TruckId] | None, start: date, end: date
+    ) -> list[DirtyDay]:
+        """Stale days with start <= day < end, of these trucks (None: all)."""
+        ...
+
+    async def clear(self, days: Sequence[DirtyDay]) -> int:
+        """Remove the marks whose version is unchanged; returns how many were removed."""
         ...
 
 

@@ -4,7 +4,7 @@ the SQL ones, and nothing in production uses them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -12,6 +12,7 @@ from fuel_analytics.domain.dirty import affected_days
 from fuel_analytics.domain.latest import merge_latest
 from fuel_analytics.domain.model import (
     DatabaseHealth,
+    DirtyDay,
     LatestState,
     Page,
     PoolStats,
@@ -84,6 +85,34 @@ class MemoryReadings:
 
     async def all_latest(self) -> list[LatestState]:
         return [self._s.latest_states[t] for t in sorted(self._s.latest_states)]
+
+
+class MemoryDirtyDays:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def oldest(self, limit: int) -> list[DirtyDay]:
+        return [DirtyDay(t, d, v) for (t, d), v in list(self._s.dirty.items())[:limit]]
+
+    async def pending(
+        self, truck_ids: Collection[TruckId] | None, start: date, end: date
+    ) -> list[DirtyDay]:
+        return sorted(
+            (
+                DirtyDay(t, d, v)
+                for (t, d), v in self._s.dirty.items()
+                if start <= d < end and (truck_ids is None or t in truck_ids)
+            ),
+            key=lambda item: (item.truck_id, item.day),
+        )
+
+    async def clear(self, days: Sequence[DirtyDay]) -> int:
+        removed = 0
+        for item in days:
+            if self._s.dirty.get((item.truck_id, item.day)) == item.version:
+                del self._s.dirty[(item.truck_id, item.day)]
+                removed += 1
+        return removed
 
 
 class MemoryTrucks:

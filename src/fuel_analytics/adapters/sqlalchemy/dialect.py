@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Insert, Table, insert, literal_column
+from sqlalchemy import ColumnElement, Insert, Table, insert, literal_column
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,7 +34,7 @@ def insert_or_bump(conn: AsyncConnection, table: Table, keys: list[str], counter
     The increment is a literal: asyncmy's executemany rewrites INSERT ... VALUES into one
     multi-row statement and cannot carry bound parameters after the VALUES clause.
     """
-    one = literal_column("1")
+    one: ColumnElement[int] = literal_column("1")
     others = [c.name for c in table.columns if c.name not in keys and c.name != counter]
     if conn.dialect.name == "sqlite":
         lite = sqlite.insert(table)
