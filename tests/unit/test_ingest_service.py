@@ -16,7 +16,12 @@ from fuel_analytics.adapters.memory.repositories import (
     MemoryStore,
     MemoryTrucks,
 )
-from fuel_analytics.domain.errors import BatchTooLarge, StorageUnavailable
+from fuel_analytics.domain.errors import (
+    BatchTooLarge,
+    NoReadingsYet,
+    StorageUnavailable,
+    TruckNotFound,
+)
 from fuel_analytics.domain.latest import StatusRules
 from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.telemetry import TelemetryRules
@@ -121,3 +126,12 @@ async def test_any_order_and_any_batch_split_store_the_same(
     assert (resent.accepted, resent.duplicates) == (0, len(rows))
     assert store.readings == reference.readings
     assert store.latest_states == reference.latest_states
+
+
+async def test_a_registered_truck_without_readings_says_so() -> None:
+    store, _, live = services()
+    await MemoryTrucks(store).save(Truck(truck_id=TruckId("QUIET")))
+    with pytest.raises(NoReadingsYet, match="no reading yet"):
+        await live.snapshot(TruckId("QUIET"))
+    with pytest.raises(TruckNotFound):
+        await live.snapshot(TruckId("NOBODY"))

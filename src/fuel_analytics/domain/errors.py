@@ -26,6 +26,14 @@ class TruckNotFound(NotFound):
         self.truck_id = truck_id
 
 
+class NoReadingsYet(NotFound):
+    title = "No readings yet"
+
+    def __init__(self, truck_id: str) -> None:
+        super().__init__(f"truck {truck_id!r} is registered but has sent no reading yet")
+        self.truck_id = truck_id
+
+
 class InvalidField(DomainError):
     """One value breaks the telemetry contract or a request rule."""
 

@@ -68,7 +68,7 @@ NUMERIC_FIELDS: Final[tuple[str, ...]] = tuple(s.name for s in SENSOR_FIELDS if 
 ALL_FIELDS: Final[frozenset[str]] = frozenset({"truck_id", "ts", *SPECS})
 
 TRUCK_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
-DTC_PATTERN: Final = re.compile(r"(\d{1,7})-(\d{1,2})")
+DTC_PATTERN: Final = re.compile(r"([0-9]{1,7})-([0-9]{1,2})")
 MAX_DTC_CODES: Final = 64
 MAX_FMI: Final = 31
 
@@ -81,6 +81,9 @@ class TelemetryRules:
 
     max_future: timedelta = timedelta(minutes=5)
     naive_timestamps: NaivePolicy = "utc"
+    # Device clocks that reset report 1970 or 2000; such readings would corrupt every
+    # derived result, so anything before this is rejected.
+    earliest: datetime = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +111,13 @@ def parse_timestamp(value: object, field: str, naive: NaivePolicy = "utc") -> da
         raise InvalidField(field, f"{value!r} is not an RFC 3339 date-time")
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        if parsed.tzinfo is None:
+            if naive == "reject":
+                raise InvalidField(field, f"{value!r} has no UTC offset (add Z or +00:00)")
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidField(field, f"{value!r} is not an RFC 3339 date-time") from None
-    if parsed.tzinfo is None:
-        if naive == "reject":
-            raise InvalidField(field, f"{value!r} has no UTC offset (add Z or +00:00)")
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _number(spec: FieldSpec, value: object) -> float:
@@ -177,6 +180,8 @@ def parse_reading(
     ts = parse_timestamp(raw["ts"], "ts", rules.naive_timestamps)
     if ts > now + rules.max_future:
         raise InvalidField("ts", f"{raw['ts']} is more than {rules.max_future} in the future")
+    if ts < rules.earliest:
+        raise InvalidField("ts", f"{raw['ts']} is before {rules.earliest:%Y-%m-%d} (device clock?)")
     values: dict[str, object] = {}
     for name, value in raw.items():
         if name in ("truck_id", "ts") or value is None:

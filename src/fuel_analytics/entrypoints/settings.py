@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     pool_max: int = Field(20, validation_alias=_env("ASYNC_POOL_MAX"), ge=1, le=1000)
     pool_recycle_s: int = Field(3600, validation_alias=_env("POOL_RECYCLE"), ge=1)
     pool_timeout_s: float = Field(10.0, validation_alias=_env("POOL_TIMEOUT"), gt=0, le=300)
+    db_read_timeout_s: float = Field(60.0, gt=0, le=3600)
 
     # HTTP server
     host: str = "127.0.0.1"
@@ -91,6 +92,7 @@ class Settings(BaseSettings):
             timeout_s=self.pool_timeout_s,
             recycle_s=self.pool_recycle_s,
             connect_timeout_s=self.pool_timeout_s,
+            read_timeout_s=self.db_read_timeout_s,
         )
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from fuel_analytics.domain.errors import TruckNotFound
+from fuel_analytics.domain.errors import NoReadingsYet, TruckNotFound
 from fuel_analytics.domain.latest import StatusRules, snapshot
 from fuel_analytics.domain.model import (
     FleetSnapshot,
@@ -37,7 +37,7 @@ class LiveService:
             raise TruckNotFound(truck_id)
         state = await self.latest.latest(truck_id)
         if state is None:
-            raise TruckNotFound(truck_id)
+            raise NoReadingsYet(truck_id)
         return snapshot(truck, state, now=self.clock.now(), rules=self.rules)
 
     async def _listings(self) -> list[TruckListing]:
@@ -87,14 +87,12 @@ class LiveService:
         for snap in snaps:
             by_status[snap.status] += 1
         by_status[TruckStatus.OFFLINE] += len(listings) - len(snaps)
+        levels = [(s, s.state.value("fuel_level_pct")) for s in snaps]
         low = tuple(
-            sorted(
-                (
-                    s
-                    for s in snaps
-                    if (s.state.value("fuel_level_pct") or 100.0) < self.rules.low_fuel_pct
-                ),
-                key=lambda s: s.state.value("fuel_level_pct") or 0.0,
+            s
+            for s, level in sorted(
+                ((s, v) for s, v in levels if v is not None and v < self.rules.low_fuel_pct),
+                key=lambda pair: pair[1],
             )
         )
         on_hand = [s for s in snaps if s.fuel_gal is not None]

@@ -56,14 +56,14 @@ class MemoryReadings:
                     reading.truck_id, Truck(truck_id=reading.truck_id, created_at=now)
                 )
             by_truck: dict[TruckId, list[Reading]] = {}
-            for reading in batch:
+            for reading in new.values():
                 by_truck.setdefault(reading.truck_id, []).append(reading)
             for truck_id, group in by_truck.items():
                 merged = merge_latest(self._s.latest_states.get(truck_id), group)
                 if merged is not None:
                     self._s.latest_states[truck_id] = merged
             self._s.readings.update(new)
-            for key in affected_days(batch):
+            for key in affected_days(new.values()):
                 self._s.dirty[key] = self._s.dirty.get(key, 0) + 1
             return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
 

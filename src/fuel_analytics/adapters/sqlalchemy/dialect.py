@@ -7,18 +7,6 @@ from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-def insert_ignore(conn: AsyncConnection, table: Table) -> Insert:
-    """INSERT that skips rows whose key already exists, and whose rowcount counts only the
-    new rows (the duplicates count of an ingested batch depends on it).
-
-    MySQL's IGNORE also turns data errors into warnings: values are validated before they
-    get here, so it only ever skips duplicate keys. (MySQL's ON DUPLICATE KEY UPDATE would
-    count duplicates as rows: SQLAlchemy always sets CLIENT_FOUND_ROWS.)
-    """
-    prefix = "OR IGNORE" if conn.dialect.name == "sqlite" else "IGNORE"
-    return insert(table).prefix_with(prefix)
-
-
 def insert_if_absent(conn: AsyncConnection, table: Table, key: str) -> Insert:
     """INSERT that leaves an existing row alone, without MySQL's duplicate-key warnings
     (each of which costs asyncmy a SHOW WARNINGS round trip)."""

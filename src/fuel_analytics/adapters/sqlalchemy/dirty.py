@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
 from fuel_analytics.adapters.sqlalchemy.errors import storage_errors
 from fuel_analytics.adapters.sqlalchemy.tables import dirty_days
 from fuel_analytics.domain.model import DirtyDay, TruckId
@@ -36,7 +37,7 @@ class SqlDirtyDays:
 
     async def _fetch(self, query: Select[Any]) -> list[DirtyDay]:
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 rows = await conn.execute(query)
                 return [DirtyDay(TruckId(r.truck_id), r.day, int(r.version)) for r in rows]
 
@@ -45,7 +46,7 @@ class SqlDirtyDays:
             return 0
         removed = 0
         with storage_errors():
-            async with self._engine.begin() as conn:
+            async with begin(self._engine) as conn:
                 for item in days:
                     result = await conn.execute(
                         delete(dirty_days).where(

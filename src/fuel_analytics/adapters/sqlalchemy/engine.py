@@ -21,6 +21,7 @@ class PoolConfig:
     timeout_s: float = 10.0
     recycle_s: int = 3600
     connect_timeout_s: float = 5.0
+    read_timeout_s: float = 60.0
 
 
 def is_sqlite(url: str) -> bool:
@@ -72,7 +73,11 @@ def create_engine(url: str, pool: PoolConfig) -> AsyncEngine:
         pool_timeout=pool.timeout_s,
         pool_recycle=pool.recycle_s,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": max(1, round(pool.connect_timeout_s))},
+        connect_args={
+            "connect_timeout": max(1, round(pool.connect_timeout_s)),
+            # a query that gets no bytes from the server for this long fails instead of hanging
+            "read_timeout": pool.read_timeout_s,
+        },
     )
 
 

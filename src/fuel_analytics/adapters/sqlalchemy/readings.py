@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, exc, func, select, update
+from sqlalchemy import bindparam, exc, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
 from fuel_analytics.adapters.sqlalchemy.dialect import (
     insert_if_absent,
-    insert_ignore,
     insert_or_bump,
 )
 from fuel_analytics.adapters.sqlalchemy.errors import is_retryable, storage_errors
@@ -28,6 +28,7 @@ from fuel_analytics.domain.latest import merge_latest
 from fuel_analytics.domain.model import LatestState, Reading, StoreResult, Truck, TruckId
 
 STORE_ATTEMPTS = 3
+KEY_CHUNK = 500  # (truck_id, ts) pairs per existence query
 
 
 class SqlReadings:
@@ -42,7 +43,7 @@ class SqlReadings:
         with storage_errors():
             for attempt in range(1, STORE_ATTEMPTS + 1):
                 try:
-                    async with self._engine.begin() as conn:
+                    async with begin(self._engine) as conn:
                         accepted = await self._store(conn, batch)
                     return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
                 except (exc.OperationalError, exc.IntegrityError) as error:
@@ -52,10 +53,8 @@ class SqlReadings:
 
     async def _store(self, conn: AsyncConnection, batch: Sequence[Reading]) -> int:
         now = datetime.now(UTC)
-        by_truck: dict[TruckId, list[Reading]] = defaultdict(list)
-        for reading in batch:
-            by_truck[reading.truck_id].append(reading)
-        truck_ids = sorted(by_truck)
+        fresh = await self._new_readings(conn, batch)
+        truck_ids = sorted({r.truck_id for r in batch})
         await conn.execute(
             insert_if_absent(conn, trucks, "truck_id"),
             [
@@ -63,10 +62,46 @@ class SqlReadings:
                 for t in truck_ids
             ],
         )
-        result = await conn.execute(
-            insert_ignore(conn, readings), [reading_to_row(r) for r in batch]
+        if not fresh:
+            return 0
+        # A plain INSERT: a reading stored by a concurrent batch since the check above is an
+        # IntegrityError, and the whole transaction is tried again (store's retry loop).
+        await conn.execute(insert(readings), [reading_to_row(r) for r in fresh])
+        await self._merge_latest(conn, fresh, now)
+        await conn.execute(
+            insert_or_bump(conn, dirty_days, ["truck_id", "day"], "version"),
+            [
+                {"truck_id": t, "day": d, "version": 1, "marked_at": now}
+                for t, d in sorted(affected_days(fresh))
+            ],
         )
-        accepted = max(0, result.rowcount)
+        return len(fresh)
+
+    async def _new_readings(self, conn: AsyncConnection, batch: Sequence[Reading]) -> list[Reading]:
+        """The batch without readings already stored or repeated inside it (first wins):
+        only these may touch the latest state, so a duplicate never changes anything."""
+        unique: dict[tuple[TruckId, datetime], Reading] = {}
+        for reading in batch:
+            unique.setdefault(reading.key, reading)
+        stored: set[tuple[str, datetime]] = set()
+        keys = list(unique)
+        for start in range(0, len(keys), KEY_CHUNK):
+            chunk = keys[start : start + KEY_CHUNK]
+            rows = await conn.execute(
+                select(readings.c.truck_id, readings.c.ts).where(
+                    tuple_(readings.c.truck_id, readings.c.ts).in_(chunk)
+                )
+            )
+            stored.update((row.truck_id, row.ts) for row in rows)
+        return [r for key, r in unique.items() if key not in stored]
+
+    async def _merge_latest(
+        self, conn: AsyncConnection, fresh: Sequence[Reading], now: datetime
+    ) -> None:
+        by_truck: dict[TruckId, list[Reading]] = defaultdict(list)
+        for reading in fresh:
+            by_truck[reading.truck_id].append(reading)
+        truck_ids = sorted(by_truck)
         await conn.execute(
             insert_if_absent(conn, truck_latest, "truck_id"),
             [{"truck_id": t, "ts": None, "sensors": "{}", "updated_at": now} for t in truck_ids],
@@ -95,14 +130,6 @@ class SqlReadings:
             update(truck_latest).where(truck_latest.c.truck_id == bindparam("b_truck_id")),
             updates,
         )
-        await conn.execute(
-            insert_or_bump(conn, dirty_days, ["truck_id", "day"], "version"),
-            [
-                {"truck_id": t, "day": d, "version": 1, "marked_at": now}
-                for t, d in sorted(affected_days(batch))
-            ],
-        )
-        return accepted
 
     async def readings(
         self, truck_id: TruckId, start: datetime | None = None, end: datetime | None = None
@@ -113,20 +140,20 @@ class SqlReadings:
         if end is not None:
             query = query.where(readings.c.ts < end)
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 rows = await conn.execute(query.order_by(readings.c.ts))
                 return [row_to_reading(row._mapping) for row in rows]
 
     async def count(self) -> int:
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 return int(
                     (await conn.execute(select(func.count()).select_from(readings))).scalar_one()
                 )
 
     async def latest(self, truck_id: TruckId) -> LatestState | None:
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 row = (
                     await conn.execute(
                         select(truck_latest).where(truck_latest.c.truck_id == truck_id)
@@ -136,7 +163,7 @@ class SqlReadings:
 
     async def all_latest(self) -> list[LatestState]:
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 rows = await conn.execute(select(truck_latest).order_by(truck_latest.c.truck_id))
                 states = [row_to_latest(row._mapping) for row in rows]
         return [s for s in states if s is not None]

@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
 )
 
-from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime
+from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime, key_string
 from fuel_analytics.domain.telemetry import NUMERIC_FIELDS
 
 metadata = MetaData()
@@ -24,8 +24,8 @@ metadata = MetaData()
 trucks = Table(
     "trucks",
     metadata,
-    Column("truck_id", String(32), primary_key=True),
-    Column("carrier_id", String(64), nullable=True, index=True),
+    Column("truck_id", key_string(32), primary_key=True),
+    Column("carrier_id", key_string(64), nullable=True, index=True),
     Column("vin", String(17), nullable=True),
     Column("year", Integer, nullable=True),
     Column("make", String(64), nullable=True),
@@ -42,11 +42,11 @@ trucks = Table(
 readings = Table(
     "readings",
     metadata,
-    Column("truck_id", String(32), primary_key=True),
+    Column("truck_id", key_string(32), primary_key=True),
     Column("ts", UtcDateTime, primary_key=True),
     *(Column(name, Double, nullable=True) for name in NUMERIC_FIELDS),
     Column("dtc_codes", String(1024), nullable=True),
-    Column("driver_id", String(64), nullable=True),
+    Column("driver_id", key_string(64), nullable=True),
     Column("harsh_accel", Boolean, nullable=True),
     Column("harsh_brake", Boolean, nullable=True),
     Index("ix_readings_ts", "ts"),
@@ -55,7 +55,7 @@ readings = Table(
 truck_latest = Table(
     "truck_latest",
     metadata,
-    Column("truck_id", String(32), primary_key=True),
+    Column("truck_id", key_string(32), primary_key=True),
     Column("ts", UtcDateTime, nullable=True),
     # {"sensor": [value, "RFC 3339 ts"], ...}: each sensor's newest value and its sample time
     Column("sensors", Text, nullable=False),
@@ -65,7 +65,7 @@ truck_latest = Table(
 dirty_days = Table(
     "dirty_days",
     metadata,
-    Column("truck_id", String(32), primary_key=True),
+    Column("truck_id", key_string(32), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("version", BigInteger, nullable=False),
     Column("marked_at", UtcDateTime, nullable=False),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
 from fuel_analytics.adapters.sqlalchemy.dialect import insert_if_absent
 from fuel_analytics.adapters.sqlalchemy.errors import storage_errors
 from fuel_analytics.adapters.sqlalchemy.mapping import row_to_truck, truck_to_row
@@ -21,7 +22,7 @@ class SqlTrucks:
 
     async def get(self, truck_id: TruckId) -> Truck | None:
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 row = (
                     await conn.execute(select(trucks).where(trucks.c.truck_id == truck_id))
                 ).first()
@@ -29,7 +30,7 @@ class SqlTrucks:
 
     async def page(self, offset: int, limit: int) -> Page[Truck]:
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 total = int(
                     (await conn.execute(select(func.count()).select_from(trucks))).scalar_one()
                 )
@@ -41,7 +42,7 @@ class SqlTrucks:
 
     async def all(self) -> list[Truck]:
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 rows = await conn.execute(select(trucks).order_by(trucks.c.truck_id))
                 return [row_to_truck(row._mapping) for row in rows]
 
@@ -50,7 +51,7 @@ class SqlTrucks:
         if not wanted:
             return set()
         with storage_errors():
-            async with self._engine.connect() as conn:
+            async with connect(self._engine) as conn:
                 rows = await conn.execute(
                     select(trucks.c.truck_id).where(trucks.c.truck_id.in_(wanted))
                 )
@@ -60,7 +61,7 @@ class SqlTrucks:
         now = datetime.now(UTC)
         row = truck_to_row(truck)
         with storage_errors():
-            async with self._engine.begin() as conn:
+            async with begin(self._engine) as conn:
                 await conn.execute(
                     insert_if_absent(conn, trucks, "truck_id"),
                     [{**row, "created_at": now, "updated_at": now}],

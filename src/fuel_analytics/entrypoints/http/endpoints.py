@@ -31,6 +31,8 @@ class Endpoint:
     errors: tuple[int, ...] = ()
     description: str = ""
     path_params: dict[str, str] = field(default_factory=dict)
+    # other successful or non-problem answers: status -> body model (e.g. PUT's 201)
+    other_responses: dict[int, type[BaseModel]] = field(default_factory=dict)
 
     @property
     def path_names(self) -> list[str]:

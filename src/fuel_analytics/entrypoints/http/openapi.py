@@ -9,11 +9,15 @@ from typing import Any
 from pydantic import BaseModel
 
 import fuel_analytics
+from fuel_analytics.domain.telemetry import TRUCK_ID_PATTERN
 from fuel_analytics.entrypoints.http.endpoints import Endpoint
 from fuel_analytics.entrypoints.http.problems import TITLES
 from fuel_analytics.entrypoints.http.schemas import ProblemOut
 
 REF = "#/components/schemas/{model}"
+PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "truck_id": {"type": "string", "pattern": f"^{TRUCK_ID_PATTERN.pattern}$"},
+}
 
 
 class _Schemas:
@@ -63,7 +67,7 @@ def openapi_document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
                     "name": name,
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                    "schema": PATH_SCHEMAS.get(name, {"type": "string"}),
                     "description": ep.path_params.get(name, name),
                 }
                 for name in ep.path_names
@@ -89,7 +93,12 @@ def openapi_document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
             }
         else:
             op["responses"][str(ep.status)] = {"description": "OK"}
-        for status in sorted({*ep.errors, 500}):
+        for status, model in ep.other_responses.items():
+            op["responses"][str(status)] = {
+                "description": TITLES.get(status, "OK"),
+                "content": {"application/json": {"schema": schemas.ref(model, "serialization")}},
+            }
+        for status in sorted({*ep.errors, 500} - set(ep.other_responses)):
             op["responses"][str(status)] = _problem(schemas, status)
         paths.setdefault(ep.path, {})[ep.method.lower()] = op
     return {

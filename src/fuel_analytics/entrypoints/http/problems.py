@@ -37,6 +37,7 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
 )
 
 TITLES = {
+    201: "Created",
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",

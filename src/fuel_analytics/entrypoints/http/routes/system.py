@@ -34,7 +34,7 @@ ENDPOINTS = [
         "Database reachability and round trip, pool stats, schema version, uptime",
         "system",
         response=HealthOut,
-        errors=(503,),
+        other_responses={503: HealthOut},
         description="503 with the same body when the database is unreachable or its schema is "
         "not the code's; answers within POOL_TIMEOUT.",
     ),

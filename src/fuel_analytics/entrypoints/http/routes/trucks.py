@@ -103,6 +103,7 @@ ENDPOINTS = [
         body=TruckIn,
         errors=(400, 413, 415, 422, 503),
         description="201 when the truck is new, 200 when it replaced an entry.",
+        other_responses={201: TruckOut},
     ),
     Endpoint(
         "GET",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime
+from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime, key_string
 
 revision = "0001"
 down_revision = None
@@ -28,8 +28,8 @@ NUMERIC = (
 def upgrade() -> None:
     op.create_table(
         "trucks",
-        sa.Column("truck_id", sa.String(32), primary_key=True),
-        sa.Column("carrier_id", sa.String(64), nullable=True),
+        sa.Column("truck_id", key_string(32), primary_key=True),
+        sa.Column("carrier_id", key_string(64), nullable=True),
         sa.Column("vin", sa.String(17), nullable=True),
         sa.Column("year", sa.Integer, nullable=True),
         sa.Column("make", sa.String(64), nullable=True),
@@ -45,18 +45,18 @@ def upgrade() -> None:
     op.create_index("ix_trucks_carrier_id", "trucks", ["carrier_id"])
     op.create_table(
         "readings",
-        sa.Column("truck_id", sa.String(32), primary_key=True),
+        sa.Column("truck_id", key_string(32), primary_key=True),
         sa.Column("ts", UtcDateTime, primary_key=True),
         *(sa.Column(name, sa.Double, nullable=True) for name in NUMERIC),
         sa.Column("dtc_codes", sa.String(1024), nullable=True),
-        sa.Column("driver_id", sa.String(64), nullable=True),
+        sa.Column("driver_id", key_string(64), nullable=True),
         sa.Column("harsh_accel", sa.Boolean, nullable=True),
         sa.Column("harsh_brake", sa.Boolean, nullable=True),
     )
     op.create_index("ix_readings_ts", "readings", ["ts"])
     op.create_table(
         "truck_latest",
-        sa.Column("truck_id", sa.String(32), primary_key=True),
+        sa.Column("truck_id", key_string(32), primary_key=True),
         sa.Column("ts", UtcDateTime, nullable=True),
         sa.Column("sensors", sa.Text, nullable=False),
         sa.Column("updated_at", UtcDateTime, nullable=False),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime
+from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime, key_string
 
 revision = "0002"
 down_revision = "0001"
@@ -21,7 +21,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "dirty_days",
-        sa.Column("truck_id", sa.String(32), primary_key=True),
+        sa.Column("truck_id", key_string(32), primary_key=True),
         sa.Column("day", sa.Date, primary_key=True),
         sa.Column("version", sa.BigInteger, nullable=False),
         sa.Column("marked_at", UtcDateTime, nullable=False),
