@@ -4,9 +4,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
+from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
 from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from tests.contract import Repos, RepositoryContract
+from tests.fuel_contract import FuelResultsContract
 
 
 class TestSqlRepositories(RepositoryContract):
@@ -20,3 +22,9 @@ class TestSqlRepositories(RepositoryContract):
             trucks=SqlTrucks(db),
             dirty=SqlDirtyDays(db),
         )
+
+
+class TestSqlFuelResults(FuelResultsContract):
+    @pytest.fixture
+    def results(self, db: AsyncEngine) -> SqlFuelResults:
+        return SqlFuelResults(db)

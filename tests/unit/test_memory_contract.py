@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from fuel_analytics.adapters.memory.fuel import MemoryFuelResults
 from fuel_analytics.adapters.memory.repositories import (
     MemoryDirtyDays,
     MemoryReadings,
@@ -9,6 +10,7 @@ from fuel_analytics.adapters.memory.repositories import (
     MemoryTrucks,
 )
 from tests.contract import Repos, RepositoryContract
+from tests.fuel_contract import FuelResultsContract
 
 
 class TestMemoryRepositories(RepositoryContract):
@@ -23,3 +25,9 @@ class TestMemoryRepositories(RepositoryContract):
             trucks=MemoryTrucks(store),
             dirty=MemoryDirtyDays(store),
         )
+
+
+class TestMemoryFuelResults(FuelResultsContract):
+    @pytest.fixture
+    def results(self) -> MemoryFuelResults:
+        return MemoryFuelResults()

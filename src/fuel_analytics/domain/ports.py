@@ -6,6 +6,8 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from fuel_analytics.domain.fuel.model import DailyFuel, FuelEvent
+from fuel_analytics.domain.fuel.store import EventQuery, StoredEvent
 from fuel_analytics.domain.model import (
     DatabaseHealth,
     DirtyDay,
@@ -76,6 +78,36 @@ class DirtyDays(Protocol):
     async def clear(self, days: Sequence[DirtyDay]) -> int:
         """Remove the marks whose version is unchanged; returns how many were removed."""
         ...
+
+
+class FuelResults(Protocol):
+    """Persisted daily fuel rows and fuel events, replaced per truck and day range."""
+
+    async def replace(
+        self,
+        truck_id: TruckId,
+        start: date,
+        end: date,
+        days: Sequence[DailyFuel],
+        events: Sequence[FuelEvent],
+    ) -> None:
+        """In one transaction: the truck's daily rows with start <= day < end and its events
+        (all but SIPHONING) starting in those days are replaced by the given ones."""
+        ...
+
+    async def replace_siphoning(
+        self, truck_id: TruckId, start: date, end: date, events: Sequence[FuelEvent]
+    ) -> None:
+        """The truck's SIPHONING events starting in [start, end) are replaced."""
+        ...
+
+    async def daily(
+        self, truck_ids: Collection[TruckId] | None, start: date, end: date
+    ) -> list[DailyFuel]:
+        """Daily rows with start <= day < end, by truck then day."""
+        ...
+
+    async def events(self, query: EventQuery) -> list[StoredEvent]: ...
 
 
 class DatabaseProbe(Protocol):

@@ -71,3 +71,62 @@ dirty_days = Table(
     Column("marked_at", UtcDateTime, nullable=False),
     Index("ix_dirty_days_marked_at", "marked_at"),
 )
+
+DAILY_NUMBERS = (
+    "distance_mi", "fuel_used_gal", "moving_distance_mi", "moving_fuel_gal", "moving_hours",
+    "idle_hours", "engine_on_hours", "idle_fuel_gal", "refuel_gal", "drop_gal",
+    "start_level_pct", "end_level_pct", "level_use_gal", "unexplained_gal", "def_start_pct",
+    "def_end_pct",
+)  # fmt: skip
+
+fuel_daily = Table(
+    "fuel_daily",
+    metadata,
+    Column("truck_id", key_string(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("start", UtcDateTime, nullable=False),
+    Column("end", UtcDateTime, nullable=False),
+    Column("readings", Integer, nullable=False),
+    Column("distance_source", String(16), nullable=False),
+    Column("fuel_source", String(16), nullable=False),
+    Column("idle_fuel_source", String(16), nullable=False),
+    Column("refuel_count", Integer, nullable=False),
+    Column("data_quality_issues", Integer, nullable=False),
+    *(Column(name, Double, nullable=True) for name in DAILY_NUMBERS),
+    Index("ix_fuel_daily_day", "day"),
+)
+
+fuel_events = Table(
+    "fuel_events",
+    metadata,
+    Column("event_id", String(96), primary_key=True),
+    Column("truck_id", key_string(32), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("start", UtcDateTime, nullable=False),
+    Column("end", UtcDateTime, nullable=False),
+    Column("level_before_pct", Double, nullable=False),
+    Column("level_after_pct", Double, nullable=False),
+    Column("gallons", Double, nullable=False),
+    Column("lat", Double, nullable=True),
+    Column("lon", Double, nullable=True),
+    Column("confidence", Double, nullable=False),
+    Column("reason", Text, nullable=False),
+    # [[ts, level_pct, smoothed_pct, speed_mph], ...]: the readings that made the event
+    Column("evidence", Text, nullable=False),
+    Index("ix_fuel_events_truck_start", "truck_id", "start"),
+    Index("ix_fuel_events_start", "start", "event_id"),
+)
+
+component_buckets = Table(
+    "component_buckets",
+    metadata,
+    Column("truck_id", key_string(32), primary_key=True),
+    Column("monitor_key", String(48), primary_key=True),
+    Column("resolution", String(8), primary_key=True),
+    Column("start", UtcDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("mean", Double, nullable=False),
+    Column("min", Double, nullable=False),
+    Column("max", Double, nullable=False),
+    Column("p95", Double, nullable=False),
+)
