@@ -84,6 +84,8 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "pool_min": TEST_POOL.size,
         "pool_max": TEST_POOL.max,
         "pool_timeout_s": TEST_POOL.timeout_s,
+        # no background recompute unless a test asks: reads recompute what they need anyway
+        "recompute_interval_s": 0,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -387,7 +387,8 @@ async def test_the_fleet_summary_counts_statuses_fuel_and_lists_problems(
     ]
     assert summary["never_reported"] == ["NEVER"]
     assert summary["newest_data_age_s"] == 60
-    assert summary["period"] == {"from": None, "to": None}
+    # without from/to the period is the 7 days up to now
+    assert summary["period"] == {"from": "2025-12-29T14:00:00Z", "to": "2026-01-05T14:00:00Z"}
 
 
 async def test_an_empty_tank_is_low_on_fuel(fixed: httpx.AsyncClient) -> None:

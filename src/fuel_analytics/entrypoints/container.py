@@ -12,11 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import fuel_analytics
 from fuel_analytics.adapters.clock import SystemClock
+from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
+from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
 from fuel_analytics.adapters.sqlalchemy.probe import SqlDatabaseProbe
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
 from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from fuel_analytics.entrypoints.settings import Settings
+from fuel_analytics.services.derived import DerivedResults
+from fuel_analytics.services.fuel import FuelService
 from fuel_analytics.services.health import HealthService
 from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.live import LiveService
@@ -63,6 +67,27 @@ class Container(containers.DeclarativeContainer):
         trucks=trucks,
         clock=clock,
         rules=settings.provided.status_rules,
+    )
+    dirty_days = providers.Singleton(SqlDirtyDays, engine=engine)
+    fuel_results = providers.Singleton(SqlFuelResults, engine=engine)
+    fuel_rules = providers.Singleton(lambda settings: settings.fuel_rules, settings)
+    derived_results = providers.Singleton(
+        DerivedResults,
+        history=readings,
+        trucks=trucks,
+        dirty=dirty_days,
+        fuel=fuel_results,
+        fuel_rules=fuel_rules,
+    )
+    fuel_service = providers.Singleton(
+        FuelService,
+        history=readings,
+        trucks=trucks,
+        latest=readings,
+        results=fuel_results,
+        derived=derived_results,
+        rules=fuel_rules,
+        clock=clock,
     )
     registry_service = providers.Singleton(RegistryService, trucks=trucks)
     health_service = providers.Singleton(

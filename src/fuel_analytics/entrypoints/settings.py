@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig
+from fuel_analytics.domain.fuel import FuelRules
 from fuel_analytics.domain.latest import StatusRules
 from fuel_analytics.domain.telemetry import TelemetryRules
 
@@ -59,6 +60,15 @@ class Settings(BaseSettings):
     engine_on_fuel_rate_gph: float = Field(0.2, ge=0)
     low_fuel_pct: float = Field(20.0, ge=0, le=100)
 
+    # Fuel analytics (DOMAIN.md §3-§5): overrides of any FuelRules threshold by name, as JSON,
+    # e.g. FUEL_THRESHOLDS='{"refuel_min_pct": 10}'; trucks override them again in the registry.
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    price_per_gal: float = Field(3.85, gt=0, le=100)
+    # background recompute of derived results: seconds between passes (0 = off; reads still
+    # recompute what they need first)
+    recompute_interval_s: float = Field(2.0, ge=0)
+    recompute_batch: int = Field(200, ge=1, le=10_000)
+
     # Demo fleet loaded by `fuel-analytics demo` (make run)
     demo_trucks: int = Field(25, ge=1, le=5000)
     demo_days: int = Field(14, ge=1, le=366)
@@ -101,6 +111,11 @@ class Settings(BaseSettings):
             max_future=timedelta(seconds=self.max_future_s),
             naive_timestamps=self.naive_timestamps,
         )
+
+    @property
+    def fuel_rules(self) -> FuelRules:
+        base = FuelRules(status=self.status_rules, fuel_price_per_gal=self.price_per_gal)
+        return base.with_overrides(self.thresholds)
 
     @property
     def status_rules(self) -> StatusRules:

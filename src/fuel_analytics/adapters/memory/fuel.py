@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date
 
 from fuel_analytics.domain.fuel.model import DailyFuel, FuelEvent, FuelEventKind
@@ -79,6 +80,6 @@ class MemoryFuelResults:
                 continue
             if query.after is not None and (e.start, key) <= query.after:
                 continue
-            found.append(StoredEvent(key, e))
+            found.append(StoredEvent(key, e if query.with_evidence else replace(e, evidence=())))
         found.sort(key=lambda s: (s.event.start, s.event_id))
         return found[: query.limit]

@@ -71,7 +71,7 @@ def event_to_row(event: FuelEvent) -> dict[str, Any]:
 def row_to_event(row: Mapping[Any, Any]) -> StoredEvent:
     evidence = tuple(
         EvidencePoint(datetime.fromisoformat(ts), level, smoothed, speed)
-        for ts, level, smoothed, speed in orjson.loads(row["evidence"])
+        for ts, level, smoothed, speed in orjson.loads(row.get("evidence") or "[]")
     )
     event = FuelEvent(
         truck_id=TruckId(row["truck_id"]),
@@ -160,7 +160,8 @@ class SqlFuelResults:
 
     async def events(self, query: EventQuery) -> list[StoredEvent]:
         table = fuel_events
-        statement = select(table)
+        columns = [c for c in table.columns if query.with_evidence or c.name != "evidence"]
+        statement = select(*columns)
         if query.truck_ids is not None:
             statement = statement.where(table.c.truck_id.in_(sorted(query.truck_ids)))
         if query.kinds is not None:

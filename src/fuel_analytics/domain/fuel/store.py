@@ -33,3 +33,4 @@ class EventQuery:
     min_confidence: float | None = None
     after: tuple[datetime, str] | None = None
     limit: int = 100
+    with_evidence: bool = True  # False: events come with an empty evidence tuple (cheaper)

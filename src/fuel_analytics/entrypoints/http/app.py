@@ -3,6 +3,8 @@ a lifespan that opens the database pool, checks the schema and disposes the pool
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,11 +29,11 @@ from fuel_analytics.entrypoints.container import (
 from fuel_analytics.entrypoints.http.endpoints import Endpoint
 from fuel_analytics.entrypoints.http.openapi import DOCS_INIT_JS, openapi_document
 from fuel_analytics.entrypoints.http.problems import EXCEPTION_HANDLERS
-from fuel_analytics.entrypoints.http.routes import fleet, system, telemetry, trucks
+from fuel_analytics.entrypoints.http.routes import fleet, fuel, system, telemetry, trucks
 
 logger = logging.getLogger("fuel_analytics")
 
-ROUTE_MODULES = (telemetry, trucks, fleet, system)
+ROUTE_MODULES = (telemetry, trucks, fuel, fleet, system)
 ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in module.ENDPOINTS)
 
 
@@ -66,11 +68,23 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         container.wire(modules=list(ROUTE_MODULES), warn_unresolved=True)
         await start(container)
+        worker: asyncio.Task[None] | None = None
         try:
             if check_schema:
                 await ensure_current(await resolved(container.engine()))
+            settings = container.settings()
+            if settings.recompute_interval_s > 0:
+                derived = await resolved(container.derived_results())
+                worker = asyncio.create_task(
+                    derived.run(settings.recompute_interval_s, settings.recompute_batch),
+                    name="recompute-derived-results",
+                )
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
             await stop(container)
             container.unwire()
 

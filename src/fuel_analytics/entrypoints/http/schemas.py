@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -276,7 +276,7 @@ class PeriodOut(Model):
     to: datetime | None
 
 
-class FleetSummaryOut(Model):
+class LiveFleetOut(Model):
     generated_at: datetime
     period: PeriodOut
     trucks: int
@@ -292,8 +292,14 @@ class FleetSummaryOut(Model):
 
     @classmethod
     def from_domain(
-        cls, fleet: FleetSnapshot, *, start: datetime | None, end: datetime | None, low_pct: float
-    ) -> FleetSummaryOut:
+        cls,
+        fleet: FleetSnapshot,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        low_pct: float,
+        **extra: Any,
+    ) -> Self:
         cap = fleet.fuel_capacity_gal
         return cls(
             generated_at=fleet.generated_at,
@@ -310,6 +316,7 @@ class FleetSummaryOut(Model):
             newest_data_age_s=(
                 None if fleet.newest_data_age_s is None else round(fleet.newest_data_age_s, 3)
             ),
+            **extra,
         )
 
 

@@ -7,20 +7,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response, parse_query
-from fuel_analytics.entrypoints.http.problems import ProblemError
-from fuel_analytics.entrypoints.http.schemas import FleetSummaryOut, PeriodQuery
+from fuel_analytics.entrypoints.http.fuel_schemas import FleetKpisOut, FleetSummaryOut
+from fuel_analytics.entrypoints.http.schemas import PeriodQuery
+from fuel_analytics.services.fuel import FuelService
 from fuel_analytics.services.live import LiveService
 
 
 @inject
-async def fleet_summary(request: Request, live: LiveService = Provide["live_service"]) -> Response:
-    period = parse_query(PeriodQuery, request)
-    if period.from_ and period.to and period.to <= period.from_:
-        raise ProblemError(422, "`to` must be after `from`", field="to")
+async def fleet_summary(
+    request: Request,
+    live: LiveService = Provide["live_service"],
+    fuel: FuelService = Provide["fuel_service"],
+) -> Response:
+    query = parse_query(PeriodQuery, request)
+    kpis = await fuel.fleet_kpis(query.from_, query.to)
     fleet = await live.fleet()
     return json_response(
         FleetSummaryOut.from_domain(
-            fleet, start=period.from_, end=period.to, low_pct=live.rules.low_fuel_pct
+            fleet,
+            start=kpis.period.start,
+            end=kpis.period.end,
+            low_pct=live.rules.low_fuel_pct,
+            kpis=FleetKpisOut.from_domain(kpis),
         )
     )
 
@@ -30,10 +38,11 @@ ENDPOINTS = [
         "GET",
         "/api/v2/fleet/summary",
         fleet_summary,
-        "The fleet now: trucks by status, fuel on hand, low-fuel and offline trucks",
+        "The fleet now (status, fuel on hand, low fuel, offline) and its period KPIs",
         "fleet",
         response=FleetSummaryOut,
         query=PeriodQuery,
         errors=(422, 503),
+        description="Period [from, to): `to` defaults to now, `from` to 7 days before `to`.",
     )
 ]

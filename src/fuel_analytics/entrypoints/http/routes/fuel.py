@@ -1,0 +1,104 @@
+"""Fuel: a truck's fuel report, and fuel events per truck and fleet-wide."""
+
+from __future__ import annotations
+
+from dependency_injector.wiring import Provide, inject
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fuel_analytics.domain.fuel.store import EventQuery
+from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response, parse_query
+from fuel_analytics.entrypoints.http.fuel_schemas import (
+    EventsQuery,
+    FuelEventOut,
+    FuelEventPageOut,
+    TruckFuelReportOut,
+    cursor_of,
+)
+from fuel_analytics.entrypoints.http.problems import ProblemError
+from fuel_analytics.entrypoints.http.routes.trucks import truck_id_from
+from fuel_analytics.entrypoints.http.schemas import PeriodQuery
+from fuel_analytics.services.fuel import FuelService
+
+
+@inject
+async def truck_fuel(request: Request, fuel: FuelService = Provide["fuel_service"]) -> Response:
+    truck_id = truck_id_from(request)
+    period = parse_query(PeriodQuery, request)
+    report = await fuel.truck_report(truck_id, period.from_, period.to)
+    return json_response(TruckFuelReportOut.from_domain(report))
+
+
+async def _events(request: Request, fuel: FuelService, *, one_truck: bool) -> Response:
+    query = parse_query(EventsQuery, request)
+    if query.from_ and query.to and query.to <= query.from_:
+        raise ProblemError(422, "`to` must be after `from`", field="to")
+    found = await fuel.events(
+        EventQuery(
+            truck_ids=[truck_id_from(request)] if one_truck else None,
+            kinds=query.kinds(),
+            start=query.from_,
+            end=query.to,
+            min_confidence=query.min_confidence,
+            after=query.after(),
+            limit=query.limit + 1,
+        )
+    )
+    page = found[: query.limit]
+    more = len(found) > query.limit
+    return json_response(
+        FuelEventPageOut(
+            items=[FuelEventOut.from_domain(e) for e in page],
+            next_cursor=cursor_of(page[-1]) if more and page else None,
+        )
+    )
+
+
+@inject
+async def truck_fuel_events(
+    request: Request, fuel: FuelService = Provide["fuel_service"]
+) -> Response:
+    return await _events(request, fuel, one_truck=True)
+
+
+@inject
+async def fleet_fuel_events(
+    request: Request, fuel: FuelService = Provide["fuel_service"]
+) -> Response:
+    return await _events(request, fuel, one_truck=False)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/api/v2/trucks/{truck_id}/fuel",
+        truck_fuel,
+        "A truck's fuel report: distance, fuel, MPG vs baseline, idle, events, cost, DEF, daily",
+        "fuel",
+        response=TruckFuelReportOut,
+        query=PeriodQuery,
+        errors=(404, 422, 503),
+        description="Period [from, to): `to` defaults to now, `from` to 7 days before `to`; "
+        "at most 366 days. Missing data is `null` with a reason, never invented.",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v2/trucks/{truck_id}/fuel-events",
+        truck_fuel_events,
+        "A truck's fuel events (refuels, drops by class, siphoning) with their evidence",
+        "fuel",
+        response=FuelEventPageOut,
+        query=EventsQuery,
+        errors=(404, 422, 503),
+    ),
+    Endpoint(
+        "GET",
+        "/api/v2/fleet/fuel-events",
+        fleet_fuel_events,
+        "Fuel events across the fleet, oldest first, cursor-paged",
+        "fleet",
+        response=FuelEventPageOut,
+        query=EventsQuery,
+        errors=(422, 503),
+    ),
+]

@@ -1,0 +1,111 @@
+"""Keeping derived results (daily fuel rollups, fuel events) equal to a full recompute.
+
+Ingestion marks the truck-days it touches as stale (in its own transaction). Here those days
+are recomputed from the stored readings, with a day of context each side, and replaced; a
+mark is cleared only if no reading arrived meanwhile. Reads call :meth:`ensure_fresh` for
+their range first, so an answer never reflects stale rollups; a background loop keeps the
+queue short so that reads rarely have anything to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from fuel_analytics.domain.fuel import FuelRules, analyze_truck, detect_siphoning
+from fuel_analytics.domain.model import DirtyDay, Truck, TruckId
+from fuel_analytics.domain.ports import DirtyDays, FuelResults, ReadingHistory, TruckRegistry
+
+logger = logging.getLogger("fuel_analytics.derived")
+
+CONTEXT = timedelta(days=1)
+ALL_DAYS = (date(1970, 1, 1), date(9999, 1, 1))
+ONE_DAY = timedelta(days=1)
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def fuel_view(truck: Truck) -> Truck:
+    """The truck as the fuel rules see it: component overrides ("sensor.warn") set aside."""
+    own = {k: v for k, v in truck.thresholds.items() if "." not in k}
+    return truck if len(own) == len(truck.thresholds) else replace(truck, thresholds=own)
+
+
+def day_spans(days: Collection[date]) -> list[tuple[date, date]]:
+    """Sorted days as contiguous [start, end) runs."""
+    spans: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if spans and spans[-1][1] == day:
+            spans[-1] = (spans[-1][0], day + ONE_DAY)
+        else:
+            spans.append((day, day + ONE_DAY))
+    return spans
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedResults:
+    history: ReadingHistory
+    trucks: TruckRegistry
+    dirty: DirtyDays
+    fuel: FuelResults
+    fuel_rules: FuelRules
+
+    async def refresh(self, stale: Sequence[DirtyDay]) -> int:
+        """Recompute these truck-days; returns how many marks were cleared."""
+        by_truck: dict[TruckId, list[date]] = defaultdict(list)
+        for item in stale:
+            by_truck[item.truck_id].append(item.day)
+        for truck_id in sorted(by_truck):
+            truck = fuel_view(await self.trucks.get(truck_id) or Truck(truck_id=truck_id))
+            for start, end in day_spans(by_truck[truck_id]):
+                await self._refresh_span(truck, start, end)
+            await self._refresh_siphoning(truck)
+        return await self.dirty.clear(stale)
+
+    async def _refresh_span(self, truck: Truck, start: date, end: date) -> None:
+        readings = await self.history.readings(
+            truck.truck_id, midnight(start) - CONTEXT, midnight(end) + CONTEXT
+        )
+        if readings:
+            analysis = analyze_truck(
+                truck, readings, start=midnight(start), end=midnight(end), rules=self.fuel_rules
+            )
+            days, events = analysis.days, analysis.events
+        else:
+            days, events = (), ()
+        await self.fuel.replace(truck.truck_id, start, end, days, events)
+
+    async def _refresh_siphoning(self, truck: Truck) -> None:
+        """Siphoning spans days: found again over all of the truck's daily rows (a year of
+        them is 365 small rows), so it always equals a full recompute."""
+        days = await self.fuel.daily([truck.truck_id], *ALL_DAYS)
+        events = detect_siphoning(truck, days, self.fuel_rules)
+        await self.fuel.replace_siphoning(truck.truck_id, *ALL_DAYS, events)
+
+    async def ensure_fresh(
+        self, truck_ids: Collection[TruckId] | None, start: datetime, end: datetime
+    ) -> int:
+        """Recompute whatever is stale in [start, end) before a read uses it."""
+        pending = await self.dirty.pending(truck_ids, start.date(), end.date() + ONE_DAY)
+        return await self.refresh(pending) if pending else 0
+
+    async def refresh_pending(self, limit: int = 200) -> int:
+        stale = await self.dirty.oldest(limit)
+        return await self.refresh(stale) if stale else 0
+
+    async def run(self, interval_s: float, batch: int = 200) -> None:
+        """The background loop: drain the queue, then wait ``interval_s``; never dies of
+        an error (a database outage is logged and retried)."""
+        while True:
+            try:
+                cleared = await self.refresh_pending(batch)
+            except Exception:
+                logger.exception("recomputing derived results failed; retrying")
+                cleared = 0
+            await asyncio.sleep(0 if cleared else interval_s)

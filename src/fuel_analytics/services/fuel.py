@@ -1,0 +1,256 @@
+"""Fuel reports per truck and for the fleet, and the fuel events, from persisted rollups."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fuel_analytics.domain.errors import InvalidField, TruckNotFound
+from fuel_analytics.domain.fuel import (
+    DailyFuel,
+    DefBand,
+    DefStatus,
+    FuelEvent,
+    FuelRules,
+    PeriodFuel,
+    def_band,
+    def_status,
+    summarize_period,
+)
+from fuel_analytics.domain.fuel.store import EventQuery, StoredEvent
+from fuel_analytics.domain.model import Truck, TruckId
+from fuel_analytics.domain.ports import (
+    Clock,
+    FuelResults,
+    LatestReadings,
+    ReadingHistory,
+    TruckRegistry,
+)
+from fuel_analytics.services.derived import ONE_DAY, DerivedResults, fuel_view
+
+DEF_CONTEXT = timedelta(days=3)
+ALL_EVENTS = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRules:
+    default: timedelta = timedelta(days=7)
+    longest: timedelta = timedelta(days=366)
+
+    def resolve(self, start: datetime | None, end: datetime | None, now: datetime) -> Period:
+        """[from, to): `to` defaults to now, `from` to `to` minus the default period."""
+        end = end or now
+        start = start or end - self.default
+        if end <= start:
+            raise InvalidField("to", "must be after from")
+        if end - start > self.longest:
+            raise InvalidField(
+                "from", f"a period is at most {self.longest.days} days: ask for several"
+            )
+        return Period(start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class TruckFuelReport:
+    truck: Truck
+    period: Period
+    summary: PeriodFuel
+    days: tuple[DailyFuel, ...]
+    def_status: DefStatus
+
+
+@dataclass(frozen=True, slots=True)
+class DefAlert:
+    truck_id: TruckId
+    level_pct: float
+    band: DefBand
+
+
+@dataclass(frozen=True, slots=True)
+class FleetFuelKpis:
+    period: Period
+    trucks: int
+    trucks_with_data: int
+    distance_mi: float
+    fuel_used_gal: float
+    mpg: float | None
+    mpg_reason: str | None
+    idle_hours: float
+    idle_fuel_gal: float
+    idle_pct: float | None
+    refuel_count: int
+    refuel_gal: float
+    theft_suspected_count: int
+    theft_gal: float
+    unexplained_gal: float
+    fuel_cost: float
+    cost_per_mile: float | None
+    cost_reason: str | None
+    worst: tuple[PeriodFuel, ...]
+    best: tuple[PeriodFuel, ...]
+    def_alerts: tuple[DefAlert, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FuelService:
+    history: ReadingHistory
+    trucks: TruckRegistry
+    latest: LatestReadings
+    results: FuelResults
+    derived: DerivedResults
+    rules: FuelRules
+    clock: Clock
+    periods: PeriodRules = PeriodRules()
+    ranked: int = 5
+
+    def period(self, start: datetime | None, end: datetime | None) -> Period:
+        return self.periods.resolve(start, end, self.clock.now())
+
+    async def _truck(self, truck_id: TruckId) -> Truck:
+        truck = await self.trucks.get(truck_id)
+        if truck is None:
+            raise TruckNotFound(truck_id)
+        return fuel_view(truck)
+
+    async def _days(self, truck_ids: Sequence[TruckId] | None, period: Period) -> list[DailyFuel]:
+        """Daily rows meeting the period (a period cut mid-day counts the whole day)."""
+        end_day = (period.end - timedelta(microseconds=1)).date() + ONE_DAY
+        return await self.results.daily(truck_ids, period.start.date(), end_day)
+
+    async def truck_report(
+        self, truck_id: TruckId, start: datetime | None, end: datetime | None
+    ) -> TruckFuelReport:
+        truck = await self._truck(truck_id)
+        period = self.period(start, end)
+        await self.derived.ensure_fresh([truck_id], period.start, period.end)
+        days = await self._days([truck_id], period)
+        events = await self.results.events(
+            EventQuery(
+                truck_ids=[truck_id],
+                start=period.start,
+                end=period.end,
+                limit=ALL_EVENTS,
+                with_evidence=False,
+            )
+        )
+        summary = summarize_period(truck, days, [s.event for s in events], self.rules)
+        recent = await self.history.readings(
+            truck_id, max(period.start, period.end - DEF_CONTEXT), period.end
+        )
+        return TruckFuelReport(
+            truck=truck,
+            period=period,
+            summary=summary,
+            days=tuple(days),
+            def_status=def_status(truck, recent, self.rules),
+        )
+
+    async def events(self, query: EventQuery) -> list[StoredEvent]:
+        if query.truck_ids is not None:
+            for truck_id in query.truck_ids:
+                await self._truck(truck_id)
+        start = query.start or datetime.min.replace(tzinfo=self.clock.now().tzinfo)
+        end = query.end or self.clock.now() + ONE_DAY
+        await self.derived.ensure_fresh(
+            query.truck_ids, max(start, end - self.periods.longest), end
+        )
+        return await self.results.events(query)
+
+    async def fleet_kpis(self, start: datetime | None, end: datetime | None) -> FleetFuelKpis:
+        period = self.period(start, end)
+        await self.derived.ensure_fresh(None, period.start, period.end)
+        trucks = {t.truck_id: fuel_view(t) for t in await self.trucks.all()}
+        days_by_truck: dict[TruckId, list[DailyFuel]] = defaultdict(list)
+        for row in await self._days(None, period):
+            days_by_truck[row.truck_id].append(row)
+        events_by_truck: dict[TruckId, list[FuelEvent]] = defaultdict(list)
+        stored = await self.results.events(
+            EventQuery(start=period.start, end=period.end, limit=ALL_EVENTS, with_evidence=False)
+        )
+        for item in stored:
+            events_by_truck[item.event.truck_id].append(item.event)
+        summaries = [
+            summarize_period(trucks[t], days, events_by_truck[t], self.rules)
+            for t, days in sorted(days_by_truck.items())
+            if t in trucks
+        ]
+        return self._fleet(period, len(trucks), summaries, await self._def_alerts(trucks))
+
+    async def _def_alerts(self, trucks: dict[TruckId, Truck]) -> tuple[DefAlert, ...]:
+        alerts = []
+        for state in await self.latest.all_latest():
+            level = state.value("def_level_pct")
+            truck = trucks.get(state.truck_id)
+            if level is None or truck is None:
+                continue
+            band = def_band(level, self.rules.with_overrides(truck.thresholds))
+            if band is not DefBand.GOOD:
+                alerts.append(DefAlert(state.truck_id, level, band))
+        return tuple(sorted(alerts, key=lambda a: a.level_pct))
+
+    def _fleet(
+        self,
+        period: Period,
+        truck_count: int,
+        summaries: list[PeriodFuel],
+        def_alerts: tuple[DefAlert, ...],
+    ) -> FleetFuelKpis:
+        rules = self.rules
+        distance = sum(s.distance_mi or 0.0 for s in summaries)
+        fuel = sum(s.fuel_used_gal or 0.0 for s in summaries)
+        moving_distance = sum(s.moving_distance_mi for s in summaries)
+        moving_fuel = sum(s.moving_fuel_gal for s in summaries)
+        mpg = mpg_reason = None
+        if moving_distance < rules.mpg_min_distance_mi:
+            mpg_reason = f"distance < {rules.mpg_min_distance_mi:g} mi"
+        elif moving_fuel < rules.mpg_min_fuel_gal:
+            mpg_reason = f"fuel < {rules.mpg_min_fuel_gal:g} gal"
+        else:
+            mpg = round(moving_distance / moving_fuel, 3)
+        idle_hours = sum(s.idle_hours for s in summaries)
+        engine_hours = sum(s.engine_on_hours for s in summaries)
+        cost = sum(s.fuel_cost or 0.0 for s in summaries)
+        priced = [s for s in summaries if s.fuel_cost is not None and s.distance_mi]
+        priced_miles = sum(s.distance_mi or 0.0 for s in priced)
+        cost_per_mile = cost_reason = None
+        if priced_miles >= rules.mpg_min_distance_mi:
+            cost_per_mile = round(sum(s.fuel_cost or 0.0 for s in priced) / priced_miles, 4)
+        else:
+            cost_reason = "not enough miles with both distance and fuel data"
+        rated = sorted(
+            (s for s in summaries if s.mpg_deviation_pct is not None and not s.mpg_suspect),
+            key=lambda s: s.mpg_deviation_pct or 0.0,
+        )
+        return FleetFuelKpis(
+            period=period,
+            trucks=truck_count,
+            trucks_with_data=len(summaries),
+            distance_mi=round(distance, 3),
+            fuel_used_gal=round(fuel, 3),
+            mpg=mpg,
+            mpg_reason=mpg_reason,
+            idle_hours=round(idle_hours, 3),
+            idle_fuel_gal=round(sum(s.idle_fuel_gal for s in summaries), 3),
+            idle_pct=round(idle_hours / engine_hours * 100, 2) if engine_hours else None,
+            refuel_count=sum(s.refuel_count for s in summaries),
+            refuel_gal=round(sum(s.refuel_gal for s in summaries), 3),
+            theft_suspected_count=sum(
+                n for s in summaries for k, n in s.drops_by_kind.items() if k == "THEFT_SUSPECTED"
+            ),
+            theft_gal=round(sum(s.theft_gal for s in summaries), 3),
+            unexplained_gal=round(sum(s.unexplained_gal or 0.0 for s in summaries), 3),
+            fuel_cost=round(cost, 2),
+            cost_per_mile=cost_per_mile,
+            cost_reason=cost_reason,
+            worst=tuple(rated[: self.ranked]),
+            best=tuple(reversed(rated[-self.ranked :])) if rated else (),
+            def_alerts=def_alerts,
+        )
