@@ -32,29 +32,35 @@ def merge_latest(current: LatestState | None, readings: Iterable[Reading]) -> La
     """Fold readings into a truck's latest state.
 
     Each sensor keeps the value with the newest timestamp; ties go to the larger value's
-    repr so that the result never depends on arrival order.
+    repr so that the result never depends on arrival order. Readings are visited newest
+    first, so a batch costs about one reading's worth of work once every sensor is known.
     """
-    ts = current.ts if current else None
+    ordered = sorted(readings, key=lambda r: r.ts, reverse=True)
+    if not ordered:
+        return current
     sensors: dict[str, SensorValue] = dict(current.sensors) if current else {}
-    truck_id = current.truck_id if current else None
-    for reading in readings:
-        truck_id = reading.truck_id
-        if ts is None or reading.ts > ts:
-            ts = reading.ts
+    newest = ordered[0].ts if current is None else max(current.ts, ordered[0].ts)
+    settled: dict[str, datetime] = {}  # sensor -> ts of its newest value in this batch
+    for reading in ordered:
+        if len(settled) == len(SENSOR_FIELDS) and reading.ts < min(settled.values()):
+            break
         for spec in SENSOR_FIELDS:
-            value = getattr(reading, spec.name)
+            name = spec.name
+            found = settled.get(name)
+            if found is not None and reading.ts < found:
+                continue  # an older value of a sensor already settled: cannot win
+            value = getattr(reading, name)
             if value is None:
                 continue
-            known = sensors.get(spec.name)
+            settled[name] = reading.ts
+            known = sensors.get(name)
             if (
                 known is None
                 or reading.ts > known.ts
                 or (reading.ts == known.ts and repr(value) > repr(known.value))
             ):
-                sensors[spec.name] = SensorValue(value, reading.ts)
-    if truck_id is None or ts is None:
-        return None
-    return LatestState(truck_id=truck_id, ts=ts, sensors=sensors)
+                sensors[name] = SensorValue(value, reading.ts)
+    return LatestState(truck_id=ordered[0].truck_id, ts=newest, sensors=sensors)
 
 
 def _fresh(state: LatestState, name: str, window: timedelta) -> float | None:

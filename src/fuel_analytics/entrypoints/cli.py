@@ -17,11 +17,13 @@ import orjson
 import uvicorn
 from tqdm import tqdm
 
+from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.schema import upgrade
 from fuel_analytics.domain.model import Rejection
 from fuel_analytics.domain.telemetry import UndecodableRow, from_text_fields
 from fuel_analytics.entrypoints.container import Container, build_container, resolved, start, stop
 from fuel_analytics.entrypoints.settings import Settings
+from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.registry import RegistryService
 from fuel_analytics.simulation import FleetConfig, simulate_fleet
@@ -134,6 +136,17 @@ async def load_demo(settings: Settings, *, force: bool = False) -> None:
                 stored += (await ingest.ingest_readings(batch)).accepted
                 bar.update(len(batch))
         print(f"demo fleet loaded: {len(fleet.trucks)} trucks, {stored} readings")
+        await recompute_pending(container)
+
+
+async def recompute_pending(container: Container) -> None:
+    """Compute every stale derived result now (fuel rollups and events), with a bar."""
+    derived: DerivedResults = await resolved(container.derived_results())
+    dirty: SqlDirtyDays = await resolved(container.dirty_days())
+    total = len(await dirty.oldest(1_000_000))
+    with tqdm(total=total, unit="truck-days", desc="derived results") as bar:
+        while done := await derived.refresh_pending(100):
+            bar.update(done)
 
 
 def serve(settings: Settings) -> None:

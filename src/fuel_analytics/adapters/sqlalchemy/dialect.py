@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Insert, Table, insert, literal_column
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Dialect, Insert, Table, insert, literal_column
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,3 +37,50 @@ def insert_or_bump(conn: AsyncConnection, table: Table, keys: list[str], counter
     return my.on_duplicate_key_update(
         {counter: table.c[counter] + one, **{n: my.inserted[n] for n in others}}
     )
+
+
+Processors = list[tuple[int, Any]]  # (column index, bind processor)
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, Processors]] = {}
+
+
+def _plain_insert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> tuple[str, Processors]:
+    key = (dialect.name, table.name, names)
+    if key not in _INSERTS:
+        if dialect.paramstyle == "qmark":
+            marks = ", ".join("?" for _ in names)
+        else:
+            marks = ", ".join(f"%({n})s" for n in names)
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
+        processors = [
+            (i, proc)
+            for i, name in enumerate(names)
+            if (proc := table.c[name].type.bind_processor(dialect)) is not None
+        ]
+        _INSERTS[key] = (sql, processors)
+    return _INSERTS[key]
+
+
+async def insert_rows(
+    conn: AsyncConnection, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> None:
+    """A plain multi-row INSERT of value tuples (in ``names`` order) through the driver's
+    executemany; only the columns whose type has a bind processor (UTC timestamps, booleans)
+    are converted. For the hottest statement (readings): SQLAlchemy's generic per-row
+    parameter processing costs more than the database does for a 1,000-row batch.
+
+    On MySQL the rows go as mappings (pyformat): asyncmy then sends one multi-row text
+    INSERT, measured 1.7x faster on MariaDB than its COM_STMT_BULK_EXECUTE path, which it
+    takes for tuples.
+    """
+    sql, processors = _plain_insert(conn.dialect, table, names)
+    params: list[Any] = []
+    for row in rows:
+        values = list(row)
+        for index, proc in processors:
+            if values[index] is not None:
+                values[index] = proc(values[index])
+        params.append(values)
+    if conn.dialect.paramstyle == "qmark":
+        await conn.exec_driver_sql(sql, [tuple(values) for values in params])
+    else:
+        await conn.exec_driver_sql(sql, [dict(zip(names, v, strict=True)) for v in params])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -27,6 +28,21 @@ READING_COLUMNS = (
     "harsh_accel",
     "harsh_brake",
 )
+
+
+_READING_VALUES = attrgetter(*READING_COLUMNS)
+_DTC_INDEX = READING_COLUMNS.index("dtc_codes")
+
+
+def reading_values(reading: Reading) -> tuple[Any, ...]:
+    """A reading as a tuple in READING_COLUMNS order (the hot path of ingestion)."""
+    values: tuple[Any, ...] = _READING_VALUES(reading)
+    codes = values[_DTC_INDEX]
+    if codes is None:
+        return values
+    listed = list(values)
+    listed[_DTC_INDEX] = ";".join(codes)
+    return tuple(listed)
 
 
 def reading_to_row(reading: Reading) -> dict[str, Any]:

@@ -6,17 +6,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, exc, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, exc, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
 from fuel_analytics.adapters.sqlalchemy.dialect import (
     insert_if_absent,
     insert_or_bump,
+    insert_rows,
 )
 from fuel_analytics.adapters.sqlalchemy.errors import is_retryable, storage_errors
 from fuel_analytics.adapters.sqlalchemy.mapping import (
-    reading_to_row,
+    READING_COLUMNS,
+    reading_values,
     row_to_latest,
     row_to_reading,
     sensors_to_text,
@@ -28,7 +30,6 @@ from fuel_analytics.domain.latest import merge_latest
 from fuel_analytics.domain.model import LatestState, Reading, StoreResult, Truck, TruckId
 
 STORE_ATTEMPTS = 3
-KEY_CHUNK = 500  # (truck_id, ts) pairs per existence query
 
 
 class SqlReadings:
@@ -66,7 +67,7 @@ class SqlReadings:
             return 0
         # A plain INSERT: a reading stored by a concurrent batch since the check above is an
         # IntegrityError, and the whole transaction is tried again (store's retry loop).
-        await conn.execute(insert(readings), [reading_to_row(r) for r in fresh])
+        await insert_rows(conn, readings, READING_COLUMNS, [reading_values(r) for r in fresh])
         await self._merge_latest(conn, fresh, now)
         await conn.execute(
             insert_or_bump(conn, dirty_days, ["truck_id", "day"], "version"),
@@ -84,15 +85,20 @@ class SqlReadings:
         for reading in batch:
             unique.setdefault(reading.key, reading)
         stored: set[tuple[str, datetime]] = set()
-        keys = list(unique)
-        for start in range(0, len(keys), KEY_CHUNK):
-            chunk = keys[start : start + KEY_CHUNK]
+        by_truck: dict[TruckId, list[datetime]] = defaultdict(list)
+        for truck_id, ts in unique:
+            by_truck[truck_id].append(ts)
+        for truck_id, stamps in by_truck.items():
+            # one range scan of the primary key per truck: batches are mostly recent,
+            # contiguous data, where the range holds few stored readings
             rows = await conn.execute(
-                select(readings.c.truck_id, readings.c.ts).where(
-                    tuple_(readings.c.truck_id, readings.c.ts).in_(chunk)
+                select(readings.c.ts).where(
+                    readings.c.truck_id == truck_id,
+                    readings.c.ts >= min(stamps),
+                    readings.c.ts <= max(stamps),
                 )
             )
-            stored.update((row.truck_id, row.ts) for row in rows)
+            stored.update((truck_id, row.ts) for row in rows)
         return [r for key, r in unique.items() if key not in stored]
 
     async def _merge_latest(
