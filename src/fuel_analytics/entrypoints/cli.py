@@ -22,6 +22,7 @@ from fuel_analytics.adapters.sqlalchemy.schema import upgrade
 from fuel_analytics.domain.model import Rejection
 from fuel_analytics.domain.telemetry import UndecodableRow, from_text_fields
 from fuel_analytics.entrypoints.container import Container, build_container, resolved, start, stop
+from fuel_analytics.entrypoints.evaluate import report, run_evaluation
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.ingest import IngestService
@@ -178,6 +179,13 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("load-demo", help="migrate and load the demo fleet (once)")
     demo.add_argument("--force", action="store_true", help="load again even if data exists")
     sub.add_parser("demo", help="migrate, load the demo fleet if empty, then serve")
+    ev = sub.add_parser("evaluate", help="detection precision/recall against simulated truth")
+    ev.add_argument("--seed", type=int, default=42)
+    ev.add_argument("--trucks", type=int, default=50)
+    ev.add_argument("--days", type=int, default=30)
+    ev.add_argument(
+        "--database-url", default=None, help="default: a temporary SQLite file (discarded)"
+    )
     return parser
 
 
@@ -196,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(import_file(settings, args.file, args.batch_size, size))
     elif args.command == "load-demo":
         asyncio.run(load_demo(settings, force=args.force))
+    elif args.command == "evaluate":
+        run = asyncio.run(
+            run_evaluation(
+                trucks=args.trucks, days=args.days, seed=args.seed, database_url=args.database_url
+            )
+        )
+        print(report(run))
     elif args.command == "demo":
         asyncio.run(load_demo(settings))
         serve(settings)
