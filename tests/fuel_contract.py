@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from fuel_analytics.domain.components.buckets import DAY as DAY_WIDTH
+from fuel_analytics.domain.components.buckets import HOUR, Bucket
 from fuel_analytics.domain.fuel.model import (
     DailyFuel,
     EvidencePoint,
@@ -13,7 +15,7 @@ from fuel_analytics.domain.fuel.model import (
 )
 from fuel_analytics.domain.fuel.store import EventQuery
 from fuel_analytics.domain.model import TruckId
-from fuel_analytics.domain.ports import FuelResults
+from fuel_analytics.domain.ports import ComponentBuckets, FuelResults
 from tests.conftest import NOW
 
 DAY = NOW.date()
@@ -138,3 +140,32 @@ class FuelResultsContract:
         assert flat == everything
         assert len(flat) == 5
         assert [len(p) for p in pages] == [2, 2, 1]
+
+
+class ComponentBucketsContract:
+    """Subclasses provide a ``buckets`` fixture."""
+
+    async def test_buckets_round_trip_by_resolution_and_replace_by_range(
+        self, buckets: ComponentBuckets
+    ) -> None:
+        hour0 = Bucket("coolant_temp_f", NOW, 60, 195.25, 190.0, 201.5, 200.0)
+        hour1 = Bucket("coolant_temp_f", NOW + timedelta(hours=1), 58, 196.0, 191.0, 203.0, 202.5)
+        volts = Bucket("battery_voltage.engine_off", NOW, 12, 12.61, 12.5, 12.7, 12.7)
+        day = Bucket("coolant_temp_f", NOW.replace(hour=0), 700, 195.5, 180.0, 205.0, 201.0)
+        start, end = NOW.replace(hour=0), NOW.replace(hour=0) + timedelta(days=1)
+        await buckets.replace(TruckId("T1"), start, end, [hour0, hour1, volts], [day])
+        await buckets.replace(TruckId("T2"), start, end, [hour0], [])
+        hourly = await buckets.buckets(None, None, HOUR, start, end)
+        assert hourly == [
+            ("T1", volts), ("T1", hour0), ("T1", hour1), ("T2", hour0),
+        ]  # fmt: skip
+        assert await buckets.buckets([TruckId("T1")], "coolant_temp_f", DAY_WIDTH, start, end) == [
+            ("T1", day)
+        ]
+        limited = await buckets.buckets([TruckId("T1")], "coolant_temp_f", HOUR, start, end, 1)
+        assert limited == [("T1", hour0)]
+        await buckets.replace(TruckId("T1"), NOW + timedelta(hours=1), end, [], [])
+        assert await buckets.buckets([TruckId("T1")], None, HOUR, start, end) == [
+            ("T1", volts),
+            ("T1", hour0),
+        ]

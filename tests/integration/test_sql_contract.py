@@ -3,12 +3,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fuel_analytics.adapters.sqlalchemy.components import SqlComponentBuckets
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
 from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from tests.contract import Repos, RepositoryContract
-from tests.fuel_contract import FuelResultsContract
+from tests.fuel_contract import ComponentBucketsContract, FuelResultsContract
 
 
 class TestSqlRepositories(RepositoryContract):
@@ -28,3 +29,9 @@ class TestSqlFuelResults(FuelResultsContract):
     @pytest.fixture
     def results(self, db: AsyncEngine) -> SqlFuelResults:
         return SqlFuelResults(db)
+
+
+class TestSqlComponentBuckets(ComponentBucketsContract):
+    @pytest.fixture
+    def buckets(self, db: AsyncEngine) -> SqlComponentBuckets:
+        return SqlComponentBuckets(db)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuel_analytics.adapters.memory.components import MemoryComponentBuckets
 from fuel_analytics.adapters.memory.fuel import MemoryFuelResults
 from fuel_analytics.adapters.memory.repositories import (
     MemoryDirtyDays,
@@ -27,20 +28,27 @@ FLEET = simulate_fleet(FleetConfig(trucks=3, days=4, seed=7, end=END))
 READINGS = list(FLEET.iter_readings())
 
 
-def pipeline() -> tuple[MemoryReadings, MemoryFuelResults, DerivedResults]:
+Pipeline = tuple[MemoryReadings, MemoryFuelResults, MemoryComponentBuckets, DerivedResults]
+
+
+def pipeline() -> Pipeline:
     store = MemoryStore()
     readings, trucks = MemoryReadings(store), MemoryTrucks(store)
-    results = MemoryFuelResults()
-    derived = DerivedResults(readings, trucks, MemoryDirtyDays(store), results, FuelRules())
+    results, buckets = MemoryFuelResults(), MemoryComponentBuckets()
+    derived = DerivedResults(
+        readings, trucks, MemoryDirtyDays(store), results, FuelRules(), buckets
+    )
     for truck in FLEET.trucks:
         store.trucks[truck.truck_id] = truck
-    return readings, results, derived
+    return readings, results, buckets, derived
 
 
-async def snapshot(results: MemoryFuelResults) -> tuple[object, object]:
+async def snapshot(
+    results: MemoryFuelResults, buckets: MemoryComponentBuckets
+) -> tuple[object, object, object]:
     days = await results.daily(None, *ALL_DAYS)
     events = await results.events(EventQuery(limit=1_000_000))
-    return days, [(s.event_id, s.event) for s in events]
+    return days, [(s.event_id, s.event) for s in events], dict(buckets.rows)
 
 
 async def drain(derived: DerivedResults) -> None:
@@ -48,14 +56,14 @@ async def drain(derived: DerivedResults) -> None:
         pass
 
 
-async def full_recompute() -> tuple[object, object]:
-    readings, results, derived = pipeline()
+async def full_recompute() -> tuple[object, object, object]:
+    readings, results, buckets, derived = pipeline()
     await readings.store(READINGS)
     await drain(derived)
-    return await snapshot(results)
+    return await snapshot(results, buckets)
 
 
-FULL: list[tuple[object, object]] = []
+FULL: list[tuple[object, object, object]] = []
 
 
 @settings(max_examples=6, deadline=None)
@@ -66,18 +74,20 @@ async def test_incremental_equals_full_recompute(
     if not FULL:
         FULL.append(await full_recompute())
     rng = random.Random(seed)
-    readings, results, derived = pipeline()
+    readings, results, buckets, derived = pipeline()
     delivered: list[Reading] = list(shuffled_delivery(READINGS, seed, late_fraction=0.1))
     for start in range(0, len(delivered), batch):
         await readings.store(delivered[start : start + batch])
         if rng.random() < refresh_odds:
             await derived.refresh_pending(rng.randint(1, 20))
     await drain(derived)
-    days, events = await snapshot(results)
-    full_days, full_events = FULL[0]
+    days, events, component_buckets = await snapshot(results, buckets)
+    full_days, full_events, full_buckets = FULL[0]
     assert days == full_days
     assert events == full_events
+    assert component_buckets == full_buckets
     assert events, "the simulated fleet must produce events, else this proves nothing"
+    assert component_buckets, "and component buckets"
 
 
 def test_day_spans_are_contiguous_runs() -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from fuel_analytics.adapters.memory.components import MemoryComponentBuckets
 from fuel_analytics.adapters.memory.fuel import MemoryFuelResults
 from fuel_analytics.adapters.memory.repositories import (
     MemoryDirtyDays,
@@ -10,7 +11,7 @@ from fuel_analytics.adapters.memory.repositories import (
     MemoryTrucks,
 )
 from tests.contract import Repos, RepositoryContract
-from tests.fuel_contract import FuelResultsContract
+from tests.fuel_contract import ComponentBucketsContract, FuelResultsContract
 
 
 class TestMemoryRepositories(RepositoryContract):
@@ -31,3 +32,9 @@ class TestMemoryFuelResults(FuelResultsContract):
     @pytest.fixture
     def results(self) -> MemoryFuelResults:
         return MemoryFuelResults()
+
+
+class TestMemoryComponentBuckets(ComponentBucketsContract):
+    @pytest.fixture
+    def buckets(self) -> MemoryComponentBuckets:
+        return MemoryComponentBuckets()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from fuel_analytics.domain.components.buckets import Bucket
 from fuel_analytics.domain.fuel.model import DailyFuel, FuelEvent
 from fuel_analytics.domain.fuel.store import EventQuery, StoredEvent
 from fuel_analytics.domain.model import (
@@ -108,6 +109,34 @@ class FuelResults(Protocol):
         ...
 
     async def events(self, query: EventQuery) -> list[StoredEvent]: ...
+
+
+class ComponentBuckets(Protocol):
+    """Hourly and daily component aggregates (Bucket), replaced per truck and time range."""
+
+    async def replace(
+        self,
+        truck_id: TruckId,
+        start: datetime,
+        end: datetime,
+        hourly: Sequence[Bucket],
+        daily: Sequence[Bucket],
+    ) -> None:
+        """In one transaction: the truck's buckets (every monitor, both resolutions) that
+        start in [start, end) are replaced by the given ones."""
+        ...
+
+    async def buckets(
+        self,
+        truck_ids: Collection[TruckId] | None,
+        monitor_key: str | None,
+        width: timedelta,
+        start: datetime,
+        end: datetime,
+        limit: int | None = None,
+    ) -> list[tuple[TruckId, Bucket]]:
+        """Buckets of one width starting in [start, end), by truck, monitor and start."""
+        ...
 
 
 class DatabaseProbe(Protocol):

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import fuel_analytics
 from fuel_analytics.adapters.clock import SystemClock
+from fuel_analytics.adapters.sqlalchemy.components import SqlComponentBuckets
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
 from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
@@ -70,6 +71,7 @@ class Container(containers.DeclarativeContainer):
     )
     dirty_days = providers.Singleton(SqlDirtyDays, engine=engine)
     fuel_results = providers.Singleton(SqlFuelResults, engine=engine)
+    component_buckets = providers.Singleton(SqlComponentBuckets, engine=engine)
     fuel_rules = providers.Singleton(lambda settings: settings.fuel_rules, settings)
     derived_results = providers.Singleton(
         DerivedResults,
@@ -78,6 +80,7 @@ class Container(containers.DeclarativeContainer):
         dirty=dirty_days,
         fuel=fuel_results,
         fuel_rules=fuel_rules,
+        components=component_buckets,
     )
     fuel_service = providers.Singleton(
         FuelService,

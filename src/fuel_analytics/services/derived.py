@@ -1,4 +1,5 @@
-"""Keeping derived results (daily fuel rollups, fuel events) equal to a full recompute.
+"""Keeping derived results (daily fuel rollups, fuel events, component hour/day buckets)
+equal to a full recompute.
 
 Ingestion marks the truck-days it touches as stale (in its own transaction). Here those days
 are recomputed from the stored readings, with a day of context each side, and replaced; a
@@ -16,9 +17,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from fuel_analytics.domain.components import DAY, HOUR, Bucket, aggregate, monitors_for
 from fuel_analytics.domain.fuel import FuelRules, analyze_truck, detect_siphoning
-from fuel_analytics.domain.model import DirtyDay, Truck, TruckId
-from fuel_analytics.domain.ports import DirtyDays, FuelResults, ReadingHistory, TruckRegistry
+from fuel_analytics.domain.model import DirtyDay, Reading, Truck, TruckId
+from fuel_analytics.domain.ports import (
+    ComponentBuckets,
+    DirtyDays,
+    FuelResults,
+    ReadingHistory,
+    TruckRegistry,
+)
 
 logger = logging.getLogger("fuel_analytics.derived")
 
@@ -55,6 +63,7 @@ class DerivedResults:
     dirty: DirtyDays
     fuel: FuelResults
     fuel_rules: FuelRules
+    components: ComponentBuckets
 
     async def refresh(self, stale: Sequence[DirtyDay]) -> int:
         """Recompute these truck-days; returns how many marks were cleared."""
@@ -62,10 +71,10 @@ class DerivedResults:
         for item in stale:
             by_truck[item.truck_id].append(item.day)
         for truck_id in sorted(by_truck):
-            truck = fuel_view(await self.trucks.get(truck_id) or Truck(truck_id=truck_id))
+            truck = await self.trucks.get(truck_id) or Truck(truck_id=truck_id)
             for start, end in day_spans(by_truck[truck_id]):
                 await self._refresh_span(truck, start, end)
-            await self._refresh_siphoning(truck)
+            await self._refresh_siphoning(fuel_view(truck))
         return await self.dirty.clear(stale)
 
     async def _refresh_span(self, truck: Truck, start: date, end: date) -> None:
@@ -74,12 +83,28 @@ class DerivedResults:
         )
         if readings:
             analysis = analyze_truck(
-                truck, readings, start=midnight(start), end=midnight(end), rules=self.fuel_rules
+                fuel_view(truck),
+                readings,
+                start=midnight(start),
+                end=midnight(end),
+                rules=self.fuel_rules,
             )
             days, events = analysis.days, analysis.events
         else:
             days, events = (), ()
         await self.fuel.replace(truck.truck_id, start, end, days, events)
+        await self._refresh_components(truck, readings, midnight(start), midnight(end))
+
+    async def _refresh_components(
+        self, truck: Truck, readings: Sequence[Reading], start: datetime, end: datetime
+    ) -> None:
+        inside = [r for r in readings if start <= r.ts < end]
+        hourly: list[Bucket] = []
+        daily: list[Bucket] = []
+        for monitor in monitors_for(truck):
+            hourly += aggregate(monitor, inside, HOUR)
+            daily += aggregate(monitor, inside, DAY)
+        await self.components.replace(truck.truck_id, start, end, hourly, daily)
 
     async def _refresh_siphoning(self, truck: Truck) -> None:
         """Siphoning spans days: found again over all of the truck's daily rows (a year of

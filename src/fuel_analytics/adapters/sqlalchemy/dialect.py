@@ -54,7 +54,8 @@ def _plain_insert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> tup
         processors = [
             (i, proc)
             for i, name in enumerate(names)
-            if (proc := table.c[name].type.bind_processor(dialect)) is not None
+            if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+            is not None
         ]
         _INSERTS[key] = (sql, processors)
     return _INSERTS[key]
