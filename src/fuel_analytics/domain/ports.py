@@ -37,9 +37,13 @@ class ReadingStore(Protocol):
 
 class ReadingHistory(Protocol):
     async def readings(
-        self, truck_id: TruckId, start: datetime | None = None, end: datetime | None = None
+        self,
+        truck_id: TruckId,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
     ) -> list[Reading]:
-        """A truck's stored readings with start <= ts < end, oldest first."""
+        """A truck's stored readings with start <= ts < end, oldest first (at most limit)."""
         ...
 
     async def count(self) -> int: ...

@@ -20,6 +20,7 @@ from fuel_analytics.adapters.sqlalchemy.probe import SqlDatabaseProbe
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
 from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from fuel_analytics.entrypoints.settings import Settings
+from fuel_analytics.services.components import ComponentService
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.fuel import FuelService
 from fuel_analytics.services.health import HealthService
@@ -90,6 +91,14 @@ class Container(containers.DeclarativeContainer):
         results=fuel_results,
         derived=derived_results,
         rules=fuel_rules,
+        clock=clock,
+    )
+    component_service = providers.Singleton(
+        ComponentService,
+        history=readings,
+        trucks=trucks,
+        buckets=component_buckets,
+        derived=derived_results,
         clock=clock,
     )
     registry_service = providers.Singleton(RegistryService, trucks=trucks)

@@ -68,14 +68,19 @@ class MemoryReadings:
             return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
 
     async def readings(
-        self, truck_id: TruckId, start: datetime | None = None, end: datetime | None = None
+        self,
+        truck_id: TruckId,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
     ) -> list[Reading]:
         found = [
             r
             for (t, ts), r in self._s.readings.items()
             if t == truck_id and (start is None or ts >= start) and (end is None or ts < end)
         ]
-        return sorted(found, key=lambda r: r.ts)
+        ordered = sorted(found, key=lambda r: r.ts)
+        return ordered if limit is None else ordered[:limit]
 
     async def count(self) -> int:
         return len(self._s.readings)

@@ -138,13 +138,19 @@ class SqlReadings:
         )
 
     async def readings(
-        self, truck_id: TruckId, start: datetime | None = None, end: datetime | None = None
+        self,
+        truck_id: TruckId,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
     ) -> list[Reading]:
         query = select(readings).where(readings.c.truck_id == truck_id)
         if start is not None:
             query = query.where(readings.c.ts >= start)
         if end is not None:
             query = query.where(readings.c.ts < end)
+        if limit is not None:
+            query = query.limit(limit)
         with storage_errors():
             async with connect(self._engine) as conn:
                 rows = await conn.execute(query.order_by(readings.c.ts))

@@ -29,11 +29,18 @@ from fuel_analytics.entrypoints.container import (
 from fuel_analytics.entrypoints.http.endpoints import Endpoint
 from fuel_analytics.entrypoints.http.openapi import DOCS_INIT_JS, openapi_document
 from fuel_analytics.entrypoints.http.problems import EXCEPTION_HANDLERS
-from fuel_analytics.entrypoints.http.routes import fleet, fuel, system, telemetry, trucks
+from fuel_analytics.entrypoints.http.routes import (
+    components,
+    fleet,
+    fuel,
+    system,
+    telemetry,
+    trucks,
+)
 
 logger = logging.getLogger("fuel_analytics")
 
-ROUTE_MODULES = (telemetry, trucks, fuel, fleet, system)
+ROUTE_MODULES = (telemetry, trucks, fuel, components, fleet, system)
 ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in module.ENDPOINTS)
 
 

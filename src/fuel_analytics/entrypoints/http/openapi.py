@@ -17,6 +17,7 @@ from fuel_analytics.entrypoints.http.schemas import ProblemOut
 REF = "#/components/schemas/{model}"
 PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "truck_id": {"type": "string", "pattern": f"^{TRUCK_ID_PATTERN.pattern}$"},
+    "sensor": {"type": "string", "pattern": "^[a-z_.]{1,48}$"},
 }
 
 

@@ -1,0 +1,47 @@
+"""The float gauge is noisy: a trailing median for detection, a standard deviation for how
+much the sensor can be trusted."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    size = len(ordered)
+    middle = size // 2
+    if size % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+def trailing_median(
+    values: Sequence[float], window: int, fresh: Sequence[bool] | None = None
+) -> list[float]:
+    """Median of each value and the ``window - 1`` before it; the window starts afresh where
+    ``fresh[i]`` is True (after a gap in the data), so it never mixes two segments."""
+    out: list[float] = []
+    first = 0
+    for i in range(len(values)):
+        if fresh is not None and fresh[i]:
+            first = i
+        out.append(median(values[max(first, i - window + 1) : i + 1]))
+    return out
+
+
+def std_dev(values: Sequence[float]) -> float:
+    """Population standard deviation (0 for fewer than two values)."""
+    size = len(values)
+    if size < 2:
+        return 0.0
+    mean = sum(values) / size
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / size)
+
+
+def window_std(values: Sequence[float], lo: int, hi: int, *, min_samples: int) -> float | None:
+    """Standard deviation of ``values[lo:hi]`` (clipped), or None with too few samples."""
+    part = values[max(0, lo) : max(0, hi)]
+    if len(part) < min_samples:
+        return None
+    return std_dev(part)
