@@ -8,7 +8,8 @@ is exactly 0).
 
 Stable: ``|slope| <= 0.5 % of the monitor's warning threshold per day`` (DOMAIN.md §6), e.g.
 ±1.05 °F/day for coolant (warning 210 °F), ±0.062 V/day for a resting battery (12.4 V).
-A stable trend is not "degrading".
+A line with R² below ``min_r2`` (0.5) is stable too: daily means that wander without a
+direction are not a trend. A stable trend is not "degrading".
 
 Days to a threshold (:func:`days_to`): 0 when the latest value has already reached it;
 otherwise ``distance / |slope|`` when the slope heads toward the bad side, capped at
@@ -36,6 +37,9 @@ class TrendRules:
     min_days: int = 5
     stable_pct_per_day: float = 0.5
     horizon_days: float = 365.0
+    # a line explaining less than this share of the daily means' variance is noise, not a
+    # trend: it counts as stable (it never makes a component "degrading")
+    min_r2: float = 0.5
 
 
 DEFAULT_TREND: Final = TrendRules()
@@ -105,7 +109,7 @@ def trend(
         slope_per_day=slope,
         r2=r2,
         days=n,
-        stable=abs(slope) <= deadband,
+        stable=abs(slope) <= deadband or r2 < rules.min_r2,
         first_day=points[0][0],
         last_day=last,
         level=level,
