@@ -28,6 +28,7 @@ from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.registry import RegistryService
 from fuel_analytics.simulation import FleetConfig, simulate_fleet
+from fuel_analytics.simulation.component_scoring import component_report, evaluate_components
 
 IMPORT_BATCH = 1_000
 DEMO_BATCH = 2_000
@@ -179,6 +180,12 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("load-demo", help="migrate and load the demo fleet (once)")
     demo.add_argument("--force", action="store_true", help="load again even if data exists")
     sub.add_parser("demo", help="migrate, load the demo fleet if empty, then serve")
+    comp = sub.add_parser(
+        "evaluate-components", help="predictive maintenance lead times against simulated truth"
+    )
+    comp.add_argument("--seed", type=int, default=42)
+    comp.add_argument("--trucks", type=int, default=25)
+    comp.add_argument("--days", type=int, default=45)
     ev = sub.add_parser("evaluate", help="detection precision/recall against simulated truth")
     ev.add_argument("--seed", type=int, default=42)
     ev.add_argument("--trucks", type=int, default=50)
@@ -211,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         print(report(run))
+    elif args.command == "evaluate-components":
+        end = datetime(2026, 1, 31, tzinfo=UTC)
+        fleet = simulate_fleet(
+            FleetConfig(trucks=args.trucks, days=args.days, seed=args.seed, end=end)
+        )
+        print(component_report(evaluate_components(fleet)))
     elif args.command == "demo":
         asyncio.run(load_demo(settings))
         serve(settings)

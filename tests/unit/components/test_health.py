@@ -190,14 +190,16 @@ def test_a_trend_needs_five_days_but_the_level_counts_from_day_one() -> None:
     assert "a trend needs 5 days of data" in health.reason
 
 
-def test_spc_on_the_bad_side_raises_to_low_and_the_safe_side_does_not() -> None:
+def test_spc_rules_1_2_5_are_reported_but_leave_the_status_to_the_ladder() -> None:
     means = [195.0] * 30
     baseline = [194.0, 196.0] * 15
     hotter = [196.0 + 0.1 * i for i in range(9)]
     now = START + 29 * DAY + timedelta(hours=12)
     health = assess(T1, COOLANT, daily(COOLANT, means), hotter, baseline, 195.0, now, now)
-    assert health.status is LOW
+    assert health.spc is not None
+    assert health.spc.above
     assert "SPC against its baseline 195 °F" in health.reason
+    assert health.status is OK
     cooler = [194.0 - 0.1 * i for i in range(9)]
     health = assess(T1, COOLANT, daily(COOLANT, means), cooler, baseline, 195.0, now, now)
     assert health.spc is not None

@@ -134,13 +134,24 @@ def _within(days: float | None, limit: float) -> bool:
     return days is not None and days <= limit
 
 
-def spc_signal(monitor: ComponentMonitor, result: SpcResult | None) -> bool:
-    """True when the SPC result counts for the status: rule 1, 2 or 5 on the bad side, rule 7
+def spc_reportable(monitor: ComponentMonitor, result: SpcResult | None) -> bool:
+    """True when the SPC result belongs in the reason: rule 1, 2 or 5 on the bad side, rule 7
     or a flat line."""
     if result is None:
         return False
     bad = result.above if monitor.bad_side is Side.HIGH else result.below
     return bool(bad) or NelsonRule.RULE_7 in result.fired or result.flat_line
+
+
+def spc_signal(monitor: ComponentMonitor, result: SpcResult | None) -> bool:
+    """True when the SPC result counts for the status: a stuck sensor (rule 7 or a flat line).
+
+    Rules 1, 2 and 5 are reported (``spc.fired`` and the reason) but do not move the status:
+    DOMAIN.md's ladder is days-to-threshold and degrading, and on the simulated fleet they
+    fired on 5 % of healthy monitors (ambient and duty changes move daily means)."""
+    if result is None:
+        return False
+    return NelsonRule.RULE_7 in result.fired or result.flat_line
 
 
 def degrading(monitor: ComponentMonitor, trend: Trend | None) -> bool:
@@ -165,6 +176,11 @@ def decide(
     """The status ladder of the module doc."""
     past_crit = level is not None and monitor.reached(level, monitor.crit)
     past_warn = level is not None and monitor.reached(level, monitor.warn)
+    if monitor.consumable:
+        # used up and refilled: only its level matters (its projection is informational)
+        if past_crit:
+            return HealthStatus.CRITICAL
+        return HealthStatus.HIGH if past_warn else HealthStatus.OK
     nearest = days_to_critical if days_to_warning is None else days_to_warning
     if past_crit or _within(days_to_critical, rules.critical_days):
         return HealthStatus.CRITICAL
@@ -204,17 +220,34 @@ def assess(
     today = bucket_start(now, DAY)
     oldest = today - (rules.trend.window_days - 1) * DAY
     window = [b for b in daily if oldest <= b.start <= now and b.count > 0]
+    # today's bucket holds only part of a duty cycle (a morning of idling, say): its mean
+    # would swing the level and the fit, so only complete days count when there are any
+    complete = [b for b in window if b.start + DAY <= now]
+    window = complete or window
     full = [b for b in window if b.count >= rules.min_day_samples]
     level_bucket = _level(window, rules.min_day_samples)
     fitted = fit_trend(full or window, monitor, rules.trend)
     dtw = dtc = level = None
     if level_bucket is not None:
-        level = level_bucket.mean
         horizon = rules.trend.horizon_days
-        elapsed = _elapsed_days(level_bucket.start, now)
         side = monitor.bad_side
-        dtw = _ahead(days_to(monitor.warn, level, fitted, side, horizon), elapsed, horizon)
-        dtc = _ahead(days_to(monitor.crit, level, fitted, side, horizon), elapsed, horizon)
+        if (
+            fitted is not None
+            and not monitor.consumable
+            and fitted.r2 >= rules.trend.min_r2
+            and monitor.toward_bad(fitted.slope_per_day)
+        ):
+            # a real trend: judge on its line at `now`, far steadier than one day's mean
+            # (a day's duty mix moves the mean by more than a week of wear)
+            level = fitted.level + fitted.slope_per_day * _elapsed_days(fitted.last_day, now)
+            elapsed = 0.0
+        else:
+            level = level_bucket.mean
+            elapsed = _elapsed_days(level_bucket.start, now)
+        # a line that explains little of the daily means projects nothing (past is still past)
+        line = fitted if fitted is not None and fitted.r2 >= rules.trend.min_r2 else None
+        dtw = _ahead(days_to(monitor.warn, level, line, side, horizon), elapsed, horizon)
+        dtc = _ahead(days_to(monitor.crit, level, line, side, horizon), elapsed, horizon)
     spc_result = (
         None
         if monitor.consumable
@@ -248,7 +281,8 @@ def assess(
             dtw,
             dtc,
             spc_result,
-            spc_counts=spc_signal(monitor, spc_result),
+            spc_counts=spc_reportable(monitor, spc_result),
+            level=level,
             window_days=rules.trend.window_days,
             min_days=rules.trend.min_days,
         ),

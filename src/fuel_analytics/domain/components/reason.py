@@ -52,6 +52,7 @@ def describe(
     spc_counts: bool,
     window_days: int,
     min_days: int,
+    level: float | None = None,
 ) -> str:
     """The reason in words; ``spc_counts``: whether the SPC result raised the status."""
     label, unit = _label(monitor), monitor.unit
@@ -60,13 +61,17 @@ def describe(
         return (
             f"no {label} readings in the last {window_days} days (warning {warn}, critical {crit})"
         )
-    level = level_bucket.mean
     day = level_bucket.start.date().isoformat()
+    measure = "daily mean"
+    if level is None or level == level_bucket.mean:
+        level = level_bucket.mean
+    else:
+        measure, day = "trend level", "now"
     parts: list[str] = []
     if monitor.reached(level, monitor.crit):
-        parts.append(f"{label} daily mean {_num(level)} {unit} ({day}) is past critical {crit}")
+        parts.append(f"{label} {measure} {_num(level)} {unit} ({day}) is past critical {crit}")
     elif monitor.reached(level, monitor.warn):
-        parts.append(f"{label} daily mean {_num(level)} {unit} ({day}) is past warning {warn}")
+        parts.append(f"{label} {measure} {_num(level)} {unit} ({day}) is past warning {warn}")
     if trend is None:
         needs = f"a trend needs {min_days} days of data"
         parts.append(f"{label} at {_num(level)} {unit}; {needs}" if not parts else needs)
