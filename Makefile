@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MYSQL_TEST_URL ?= mysql+asyncmy://fuel_test:fuel_test@127.0.0.1:3306/fuel_test
 
-.PHONY: run serve test lint typecheck contracts pytest migrate load-demo clean
+.PHONY: run serve test lint typecheck contracts pytest migrate load-demo clean \
+	evaluate evaluate-components bench-history
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +47,17 @@ pytest: $(STAMP)
 		if [ -z "$$FUEL_TEST_MYSQL_URL" ]; then scripts/mysql-test-db.sh; fi; \
 		FUEL_TEST_MYSQL_URL="$${FUEL_TEST_MYSQL_URL:-$(MYSQL_TEST_URL)}" $(BIN)/pytest; \
 	fi
+
+## Detection quality against the simulator's ground truth (minutes; not part of `make test`).
+evaluate: $(STAMP)
+	$(BIN)/fuel-analytics evaluate --seed 42 --trucks 50 --days 30
+
+evaluate-components: $(STAMP)
+	$(BIN)/fuel-analytics evaluate-components --seed 42 --trucks 25 --days 45
+
+## A year of 1-minute data: component history latency next to /sensors, same run.
+bench-history: $(STAMP)
+	$(BIN)/python -m bench.history
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis fuel-analytics.db*
