@@ -18,6 +18,7 @@ from fuel_analytics.adapters.memory.repositories import (
 )
 from fuel_analytics.domain.errors import (
     BatchTooLarge,
+    InvalidField,
     NoReadingsYet,
     StorageUnavailable,
     TruckNotFound,
@@ -27,6 +28,7 @@ from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.telemetry import TelemetryRules
 from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.live import LiveService
+from fuel_analytics.services.registry import RegistryService
 from tests.conftest import NOW
 
 
@@ -135,3 +137,21 @@ async def test_a_registered_truck_without_readings_says_so() -> None:
         await live.snapshot(TruckId("QUIET"))
     with pytest.raises(TruckNotFound):
         await live.snapshot(TruckId("NOBODY"))
+
+
+async def test_registry_checks_threshold_overrides_by_name() -> None:
+    store, _, _ = services()
+    registry = RegistryService(MemoryTrucks(store))
+    ok = {"refuel_min_pct": 10.0, "coolant_temp_f.warn": 205.0}
+    saved, created = await registry.put(Truck(truck_id=TruckId("T1"), thresholds=ok))
+    assert created
+    assert saved.thresholds == ok
+    for bad, field in (
+        ({"refuel_min_pctt": 10.0}, "thresholds.refuel_min_pctt"),
+        ({"coolant_temp_f.warm": 205.0}, "thresholds.coolant_temp_f.warm"),
+        ({"drop_min_gal": -1.0}, "thresholds.drop_min_gal"),
+    ):
+        with pytest.raises(InvalidField) as caught:
+            await registry.put(Truck(truck_id=TruckId("T2"), thresholds=bad))
+        assert caught.value.field == field
+    assert await MemoryTrucks(store).get(TruckId("T2")) is None

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from fuel_analytics.domain.errors import TruckNotFound
+from fuel_analytics.domain.components import validate_thresholds
+from fuel_analytics.domain.errors import InvalidField, TruckNotFound
+from fuel_analytics.domain.fuel import FuelRules
 from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.ports import TruckRegistry
+
+
+def check_thresholds(thresholds: Mapping[str, float]) -> None:
+    try:
+        validate_thresholds(thresholds)
+        FuelRules().with_overrides({k: v for k, v in thresholds.items() if "." not in k})
+    except InvalidField as error:
+        name = error.field or "?"
+        field = name if name.startswith("thresholds.") else f"thresholds.{name}"
+        raise InvalidField(field, error.reason) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +33,8 @@ class RegistryService:
         return truck
 
     async def put(self, truck: Truck) -> tuple[Truck, bool]:
-        """Create or replace; says whether the truck is new."""
+        """Create or replace; says whether the truck is new. Threshold overrides are checked
+        against the rules they override (fuel names, or "<component>.warn|crit")."""
+        check_thresholds(truck.thresholds)
         created = await self.trucks.get(truck.truck_id) is None
         return await self.trucks.save(truck), created
