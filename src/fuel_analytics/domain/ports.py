@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from fuel_analytics.domain.components.buckets import Bucket
 from fuel_analytics.domain.fuel.model import DailyFuel, FuelEvent
@@ -140,6 +140,20 @@ class ComponentBuckets(Protocol):
         limit: int | None = None,
     ) -> list[tuple[TruckId, Bucket]]:
         """Buckets of one width starting in [start, end), by truck, monitor and start."""
+        ...
+
+
+class ReadingRows(Protocol):
+    def stream(
+        self,
+        truck_ids: Collection[TruckId] | None,
+        start: datetime,
+        end: datetime,
+        columns: Sequence[str],
+        batch: int,
+    ) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
+        """Readings' values for ``columns`` with start <= ts < end, by truck then time, in
+        batches from a server-side cursor. Stopping early releases the connection at once."""
         ...
 
 

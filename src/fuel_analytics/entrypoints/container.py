@@ -15,6 +15,7 @@ from fuel_analytics.adapters.clock import SystemClock
 from fuel_analytics.adapters.sqlalchemy.components import SqlComponentBuckets
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
+from fuel_analytics.adapters.sqlalchemy.exports import SqlReadingRows
 from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
 from fuel_analytics.adapters.sqlalchemy.probe import SqlDatabaseProbe
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
@@ -22,6 +23,7 @@ from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.components import ComponentService
 from fuel_analytics.services.derived import DerivedResults
+from fuel_analytics.services.exports import ExportService
 from fuel_analytics.services.fuel import FuelService
 from fuel_analytics.services.health import HealthService
 from fuel_analytics.services.ingest import IngestService
@@ -100,6 +102,10 @@ class Container(containers.DeclarativeContainer):
         buckets=component_buckets,
         derived=derived_results,
         clock=clock,
+    )
+    reading_rows = providers.Singleton(SqlReadingRows, engine=engine)
+    export_service = providers.Singleton(
+        ExportService, readings=reading_rows, trucks=trucks, fuel=fuel_service
     )
     registry_service = providers.Singleton(RegistryService, trucks=trucks)
     health_service = providers.Singleton(

@@ -28,7 +28,7 @@ from fuel_analytics.domain.ports import (
     ReadingHistory,
     TruckRegistry,
 )
-from fuel_analytics.services.derived import ONE_DAY, DerivedResults, fuel_view
+from fuel_analytics.services.derived import ONE_DAY, DerivedResults, fuel_view, midnight
 
 DEF_CONTEXT = timedelta(days=3)
 ALL_EVENTS = 1_000_000
@@ -112,7 +112,11 @@ class FuelService:
     ranked: int = 5
 
     def period(self, start: datetime | None, end: datetime | None) -> Period:
-        return self.periods.resolve(start, end, self.clock.now())
+        """The report period, widened to whole UTC days: rollups are daily, and a summary
+        must agree with its own daily rows and events."""
+        exact = self.periods.resolve(start, end, self.clock.now())
+        last_day = (exact.end - timedelta(microseconds=1)).date()
+        return Period(midnight(exact.start.date()), midnight(last_day + ONE_DAY))
 
     async def _truck(self, truck_id: TruckId) -> Truck:
         truck = await self.trucks.get(truck_id)
@@ -121,9 +125,11 @@ class FuelService:
         return fuel_view(truck)
 
     async def _days(self, truck_ids: Sequence[TruckId] | None, period: Period) -> list[DailyFuel]:
-        """Daily rows meeting the period (a period cut mid-day counts the whole day)."""
-        end_day = (period.end - timedelta(microseconds=1)).date() + ONE_DAY
-        return await self.results.daily(truck_ids, period.start.date(), end_day)
+        return await self.results.daily(truck_ids, period.start.date(), period.end.date())
+
+    async def daily_rows(self, period: Period) -> list[DailyFuel]:
+        await self.derived.ensure_fresh(None, period.start, period.end)
+        return await self._days(None, period)
 
     async def truck_report(
         self, truck_id: TruckId, start: datetime | None, end: datetime | None
@@ -164,8 +170,8 @@ class FuelService:
         )
         return await self.results.events(query)
 
-    async def fleet_kpis(self, start: datetime | None, end: datetime | None) -> FleetFuelKpis:
-        period = self.period(start, end)
+    async def truck_summaries(self, period: Period) -> list[PeriodFuel]:
+        """One period summary per truck with data in the (whole-day) period."""
         await self.derived.ensure_fresh(None, period.start, period.end)
         trucks = {t.truck_id: fuel_view(t) for t in await self.trucks.all()}
         days_by_truck: dict[TruckId, list[DailyFuel]] = defaultdict(list)
@@ -177,11 +183,16 @@ class FuelService:
         )
         for item in stored:
             events_by_truck[item.event.truck_id].append(item.event)
-        summaries = [
+        return [
             summarize_period(trucks[t], days, events_by_truck[t], self.rules)
             for t, days in sorted(days_by_truck.items())
             if t in trucks
         ]
+
+    async def fleet_kpis(self, start: datetime | None, end: datetime | None) -> FleetFuelKpis:
+        period = self.period(start, end)
+        summaries = await self.truck_summaries(period)
+        trucks = {t.truck_id: fuel_view(t) for t in await self.trucks.all()}
         return self._fleet(period, len(trucks), summaries, await self._def_alerts(trucks))
 
     async def _def_alerts(self, trucks: dict[TruckId, Truck]) -> tuple[DefAlert, ...]:

@@ -31,6 +31,7 @@ from fuel_analytics.entrypoints.http.openapi import DOCS_INIT_JS, openapi_docume
 from fuel_analytics.entrypoints.http.problems import EXCEPTION_HANDLERS
 from fuel_analytics.entrypoints.http.routes import (
     components,
+    exports,
     fleet,
     fuel,
     system,
@@ -40,7 +41,7 @@ from fuel_analytics.entrypoints.http.routes import (
 
 logger = logging.getLogger("fuel_analytics")
 
-ROUTE_MODULES = (telemetry, trucks, fuel, components, fleet, system)
+ROUTE_MODULES = (telemetry, trucks, fuel, components, fleet, exports, system)
 ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in module.ENDPOINTS)
 
 

@@ -33,6 +33,8 @@ class Endpoint:
     path_params: dict[str, str] = field(default_factory=dict)
     # other successful or non-problem answers: status -> body model (e.g. PUT's 201)
     other_responses: dict[int, type[BaseModel]] = field(default_factory=dict)
+    # a non-JSON answer (exports): its media type, documented as a binary/text stream
+    produces: str | None = None
 
     @property
     def path_names(self) -> list[str]:

@@ -92,6 +92,11 @@ def openapi_document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
                     "application/json": {"schema": schemas.ref(ep.response, "serialization")}
                 },
             }
+        elif ep.produces is not None:
+            op["responses"][str(ep.status)] = {
+                "description": "a file, streamed",
+                "content": {ep.produces: {"schema": {"type": "string", "format": "binary"}}},
+            }
         else:
             op["responses"][str(ep.status)] = {"description": "OK"}
         for status, model in ep.other_responses.items():

