@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from fuel_analytics.domain.model import Reading, TruckId
 
-DEFAULT_MARGIN = timedelta(hours=2)
+DEFAULT_MARGIN = timedelta(hours=8)
 
 
 def day_start(day: date) -> datetime:

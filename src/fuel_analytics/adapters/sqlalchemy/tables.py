@@ -99,7 +99,7 @@ fuel_daily = Table(
 fuel_events = Table(
     "fuel_events",
     metadata,
-    Column("event_id", String(96), primary_key=True),
+    Column("event_id", key_string(96), primary_key=True),
     Column("truck_id", key_string(32), nullable=False),
     Column("kind", String(24), nullable=False),
     Column("start", UtcDateTime, nullable=False),

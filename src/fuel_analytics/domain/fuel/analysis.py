@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import datetime
 
 from fuel_analytics.domain.errors import InvalidField
 from fuel_analytics.domain.fuel.consumption import level_changes, level_fuel, measure_intervals
 from fuel_analytics.domain.fuel.daily import daily_rows
 from fuel_analytics.domain.fuel.detection import detect_events
-from fuel_analytics.domain.fuel.model import FuelEventKind, TruckFuelAnalysis
+from fuel_analytics.domain.fuel.model import (
+    SENSOR_FAULTS,
+    FuelEvent,
+    FuelEventKind,
+    TruckFuelAnalysis,
+)
 from fuel_analytics.domain.fuel.rules import FuelRules, rules_for
 from fuel_analytics.domain.fuel.segments import as_utc, build_series
 from fuel_analytics.domain.model import Reading, Truck
 
-_NOT_BURN = frozenset({FuelEventKind.SIPHONING})
+_FILLS_AND_DROPS = frozenset({FuelEventKind.REFUEL, FuelEventKind.THEFT_SUSPECTED})
+
+
+def _spans(
+    events: Sequence[FuelEvent], kinds: Set[FuelEventKind] | None = None
+) -> list[tuple[float, float]]:
+    return [
+        (e.start.timestamp(), e.end.timestamp()) for e in events if kinds is None or e.kind in kinds
+    ]
 
 
 def analyze_truck(
@@ -41,24 +54,17 @@ def analyze_truck(
     )
     intervals = measure_intervals(series, truck.baseline_mpg, rules)
     detection = detect_events(series, intervals, truck.tank_capacity_gal, rules)
-    excluded = [
-        (e.start.timestamp(), e.end.timestamp())
-        for e in detection.events
-        if e.kind not in _NOT_BURN
-    ]
-    level_fuel(
-        intervals,
-        series,
-        detection.track.gauge.at,
-        detection.track.smooth,
-        excluded,
-        truck.tank_capacity_gal,
-    )
+    gauge, smooth = detection.track.gauge, detection.track.smooth
+    capacity = truck.tank_capacity_gal
+    # fuel from the level: nothing inside any event (refuels and drops removed)
+    level_fuel(intervals, series, gauge.at, smooth, _spans(detection.events), capacity)
     level_fall = level_changes(
         series,
-        detection.track.gauge.at,
-        detection.track.smooth,
-        truck.tank_capacity_gal,
+        gauge.at,
+        smooth,
+        _spans(detection.events, SENSOR_FAULTS),
+        _spans(detection.events, _FILLS_AND_DROPS),
+        capacity,
         rules,
     )
     days = daily_rows(

@@ -10,11 +10,17 @@ time order keeps two sliding windows:
   ``drop_window_s`` beyond what the engine burned meanwhile plus ``drop_tolerance_pct``.
   It runs on while the unexplained loss keeps growing within ``drop_merge_s``.
 
-A candidate is classified with the readings after it: sensor noise when the gauge is
-volatile before or after; a glitch when it is back within ``glitch_recover_pct`` within
-``glitch_recover_s``; then a refuel (not moving at its start, not a small top-off) or a
-theft (the truck not moving during the fall; the level stays low). A rise while moving
-and a fall while moving are not reported. After a candidate, the scan starts afresh past it.
+A candidate is classified with the readings after it (by their timestamps): sensor noise
+when the gauge is volatile before or after; a glitch when it is back within
+``glitch_recover_pct`` within ``glitch_recover_s``; sensor noise again when it is back
+within ``change_hold_s`` (a real change holds: the level, plus what the engine burned since,
+does not return on its own); then a refuel (not moving at its start, not a small top-off)
+or a theft (the truck not moving during the fall). A rise or a fall that begins while
+moving is not reported. After a candidate, the scan starts afresh past it.
+
+Before / after levels: the smoothed level at the start; after a change, the median of the
+raw levels from its end (a smoothing window's worth), which is not biased by picking the
+highest or lowest smoothed value.
 """
 
 from __future__ import annotations
@@ -92,10 +98,30 @@ def find_changes(track: Track, series: Series, limits: Limits, rules: FuelRules)
     return findings
 
 
-def _noise(track: Track, j: int, e: int, rules: FuelRules, limits: Limits) -> Finding | None:
+def _departure(track: Track, j: int, e: int, direction: float, rules: FuelRules) -> int:
+    """The first raw reading that left the level at ``j`` by more than ``glitch_recover_pct``
+    in ``direction``: where the change really began. The trailing median lags behind the raw
+    gauge, so the readings at and just before ``j`` may already have left it: the search
+    goes back over them (never past a gap or the median's window)."""
+    raw, fresh, before = track.gauge.raw, track.fresh, track.smooth[j]
+    within = rules.glitch_recover_pct
+    first = next((m for m in range(j + 1, e + 1) if (raw[m] - before) * direction > within), e)
+    floor = max(0, j - rules.smoothing_window + 1)
+    while (
+        first - 1 >= floor and not fresh[first] and (raw[first - 1] - before) * direction > within
+    ):
+        first -= 1
+    return first
+
+
+def _noise(
+    track: Track, j: int, first: int, e: int, rules: FuelRules, limits: Limits
+) -> Finding | None:
+    """Sensor noise when the gauge is volatile in the readings before the change began
+    (up to ``first``, excluded) or from its end ``e`` on."""
     raw = track.gauge.raw
     window = rules.noise_window
-    found = volatility(raw[max(0, j + 1 - window) : j + 1], raw[e : e + window], limits, rules)
+    found = volatility(raw[max(0, first - window) : first], raw[e : e + window], limits, rules)
     if not found.noisy:
         return None
     before, after = track.smooth[j], track.smooth[e]
@@ -135,14 +161,7 @@ def _reverts(
     within ``change_hold_s`` (with no refuel or drop to explain it) is the gauge wandering."""
     gauge, smooth = track.gauge, track.smooth
     before = smooth[j]
-    first = next(
-        (
-            m
-            for m in range(j + 1, e + 1)
-            if (gauge.raw[m] - before) * direction > rules.glitch_recover_pct
-        ),
-        e,
-    )
+    first = _departure(track, j, e, direction, rules)
     back = _comes_back(track, j, first, max(rules.glitch_recover_s, rules.change_hold_s), rules)
     if back is None:
         return None
@@ -172,7 +191,7 @@ def _reverts(
 def _rise(
     track: Track, series: Series, j: int, k: int, limits: Limits, rules: FuelRules
 ) -> tuple[Finding | None, int]:
-    t, smooth, raw = track.gauge.t, track.smooth, track.gauge.raw
+    t, smooth = track.gauge.t, track.smooth
     size = len(t)
     peak = k
     m = k + 1
@@ -180,15 +199,14 @@ def _rise(
         if smooth[m] > smooth[peak]:
             peak = m
         m += 1
-    noise = _noise(track, j, peak, rules, limits)
+    first = _departure(track, j, peak, 1.0, rules)
+    j = min(j, max(0, first - 1))  # the last reading before the level left
+    noise = _noise(track, j, first, peak, rules, limits)
     if noise is not None:
         return noise, peak + 1
     glitch = _reverts(track, j, peak, 1.0, rules)
     if glitch is not None:
         return glitch
-    first = next(
-        (n for n in range(j + 1, peak + 1) if raw[n] - smooth[j] > rules.glitch_recover_pct), k
-    )
     before = smooth[j]
     after = _settled(track, peak, rules)
     speed = series.speed[track.gauge.at[first]]
@@ -221,24 +239,22 @@ def _fall(
 ) -> tuple[Finding | None, int]:
     t, smooth, burned = track.gauge.t, track.smooth, track.burned_pct
     size = len(t)
-    key_j = smooth[j] + burned[j]
     low = k
     m = k + 1
     while m < size and t[m] - t[low] <= rules.drop_merge_s:
         if smooth[m] + burned[m] < smooth[low] + burned[low]:
             low = m
         m += 1
-    noise = _noise(track, j, low, rules, limits)
+    first = _departure(track, j, low, -1.0, rules)
+    j = min(j, max(0, first - 1))  # the last reading before the level left
+    key_j = smooth[j] + burned[j]
+    noise = _noise(track, j, first, low, rules, limits)
     if noise is not None:
         return noise, low + 1
     glitch = _reverts(track, j, low, -1.0, rules)
     if glitch is not None:
         return glitch
-    raw = track.gauge.raw
     before = smooth[j]
-    first = next(
-        (n for n in range(j + 1, low + 1) if before - raw[n] > rules.glitch_recover_pct), k
-    )
     unexplained = key_j - smooth[low] - burned[low]
     found = theft_finding(
         track.gauge,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from fuel_analytics.domain.fuel.model import Source
 from fuel_analytics.domain.fuel.rules import FuelRules
@@ -224,8 +225,12 @@ def level_fuel(
     consecutive clean level readings, skipped across gaps and inside refuels, drops and
     sensor faults (``excluded`` time spans), so refuels and drops are removed.
     """
-    t, dt, linked = series.t, series.dt, series.linked
+    t, dt = series.t, series.dt
     fuel, source = intervals.fuel, intervals.fuel_source
+    none = Source.NONE
+    needs = [ok and s is none for ok, s in zip(series.linked, source, strict=True)]
+    if not any(needs):
+        return  # every interval has a counter or a rate
     spans = sorted(excluded)
     cursor = 0
     for j in range(1, len(track_at)):
@@ -235,7 +240,7 @@ def level_fuel(
             cursor += 1
         if cursor < len(spans) and spans[cursor][0] < tb:
             continue  # overlaps an event span
-        if any(not linked[i] or source[i] is not Source.NONE for i in range(p, q)):
+        if not (needs[p] if q == p + 1 else all(needs[p:q])):
             continue
         gallons = (track_smooth[j - 1] - track_smooth[j]) * capacity_gal / 100.0
         span = tb - ta
@@ -261,20 +266,47 @@ def level_changes(
     series: Series,
     track_at: Sequence[int],
     track_smooth: Sequence[float],
+    faults: Sequence[tuple[float, float]],
+    fills_and_drops: Sequence[tuple[float, float]],
     capacity_gal: float,
     rules: FuelRules,
 ) -> list[float]:
     """Signed gallons the smoothed level fell per interval, spread over the intervals between
-    consecutive clean level readings: the input of the level-based daily use. Left out
-    (zero) across a gap in which the truck may have driven (nothing is known of it); kept
-    across a gap in which it stayed parked (a loss there is a loss)."""
+    consecutive clean level readings: the level-based use, refuels and drops removed.
+
+    Readings inside a sensor fault (``faults`` time spans, ends included) are bridged over:
+    the change is taken from the reading before the fault to the one after it. Changes
+    inside a refuel or a drop (``fills_and_drops``) are left out, wherever the day boundary
+    falls. Left out too across a gap in which the truck may have driven (nothing is known
+    of it); kept across a gap in which it stayed parked (a loss there is a loss)."""
     t, dt, linked = series.t, series.dt, series.linked
     out = [0.0] * len(dt)
-    for j in range(1, len(track_at)):
-        p, q = track_at[j - 1], track_at[j]
-        if any(not linked[i] and not parked_gap(series, i, rules) for i in range(p, q)):
+    spans = sorted(faults)
+    kept: list[int] = []
+    cursor = 0
+    for j, i in enumerate(track_at):
+        moment = t[i]
+        while cursor < len(spans) and spans[cursor][1] < moment:
+            cursor += 1
+        if cursor < len(spans) and spans[cursor][0] <= moment:
+            continue  # inside a fault (spans are sorted: no later one starts earlier)
+        kept.append(j)
+    countable = [ok or parked_gap(series, i, rules) for i, ok in enumerate(linked)]
+    events = sorted(fills_and_drops)
+    cursor = 0
+    for before, after in pairwise(kept):
+        p, q = track_at[before], track_at[after]
+        while cursor < len(events) and events[cursor][1] <= t[p]:
+            cursor += 1
+        if cursor < len(events) and events[cursor][0] < t[q]:
+            continue  # inside a refuel or a drop
+        gallons = (track_smooth[before] - track_smooth[after]) * capacity_gal / 100.0
+        if q == p + 1:
+            if countable[p]:
+                out[p] = gallons
             continue
-        gallons = (track_smooth[j - 1] - track_smooth[j]) * capacity_gal / 100.0
+        if not all(countable[p:q]):
+            continue
         span = t[q] - t[p]
         for i in range(p, q):
             out[i] = gallons * dt[i] / span

@@ -4,9 +4,11 @@ Intervals are shared between the days (and the edges of the analysed window) the
 in proportion to time, so analysing [a, c) gives the rows of [a, b) followed by those of
 [b, c) whenever b is a day boundary and the same readings are passed.
 
-The level-based use is the smoothed level's fall over the day plus refuels minus drops,
+The level-based use is the smoothed level's fall over the day outside refuels and drops
+(the same as start - end + refuels - drops, but right when an event spans midnight),
 leaving out gaps in the data in which the truck may have driven (the fuel burned then is
-unknown on both sides of the balance) but keeping gaps in which it stayed parked.
+unknown on both sides of the balance) but keeping gaps in which it stayed parked. The
+daily balance (unexplained gallons) is that use minus the fuel burned.
 
 A day's start and end levels are the smoothed level at its boundaries, interpolated
 between the readings either side when they are less than ``segment_gap_s`` apart (so one
@@ -17,8 +19,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import compress
 from typing import overload
 
 from fuel_analytics.domain.fuel.changes import Track
@@ -31,26 +33,37 @@ from fuel_analytics.domain.model import Truck
 DAY = timedelta(days=1)
 
 
-@dataclass(slots=True)
 class _Bucket:
-    """Running sums for one day (internal and mutable while the intervals are added)."""
+    """Running sums for one day while the intervals are added (private, mutable)."""
 
-    start: float
-    end: float
-    distance: float = 0.0
-    has_distance: bool = False
-    fuel: float = 0.0
-    has_fuel: bool = False
-    moving_distance: float = 0.0
-    moving_fuel: float = 0.0
-    moving_hours: float = 0.0
-    idle_hours: float = 0.0
-    engine_hours: float = 0.0
-    idle_fuel: float = 0.0
-    level_use: float = 0.0
-    distance_time: dict[Source, float] = field(default_factory=dict)
-    fuel_time: dict[Source, float] = field(default_factory=dict)
-    idle_time: dict[Source, float] = field(default_factory=dict)
+    __slots__ = (
+        "distance",
+        "distance_time",
+        "end",
+        "engine_hours",
+        "fuel",
+        "fuel_time",
+        "has_distance",
+        "has_fuel",
+        "idle_fuel",
+        "idle_hours",
+        "idle_time",
+        "level_use",
+        "moving_distance",
+        "moving_fuel",
+        "moving_hours",
+        "start",
+    )
+
+    def __init__(self, start: float, end: float) -> None:
+        self.start, self.end = start, end
+        self.distance = self.fuel = self.level_use = self.idle_fuel = 0.0
+        self.moving_distance = self.moving_fuel = self.moving_hours = 0.0
+        self.idle_hours = self.engine_hours = 0.0
+        self.has_distance = self.has_fuel = False
+        self.distance_time: dict[Source, float] = {}
+        self.fuel_time: dict[Source, float] = {}
+        self.idle_time: dict[Source, float] = {}
 
 
 def day_windows(start: datetime, end: datetime) -> list[tuple[float, float]]:
@@ -78,59 +91,90 @@ def _dominant(weights: dict[Source, float]) -> Source:
     return best
 
 
+def _times(weights: dict[Source, float], sources: list[Source], seconds: list[float]) -> None:
+    for source in set(sources):
+        if source is not Source.NONE:
+            _add(weights, source, sum(compress(seconds, [s is source for s in sources])))
+
+
+def _add_whole(
+    bucket: _Bucket, iv: Intervals, level_fall: Sequence[float], dt: list[float], i0: int, i1: int
+) -> None:
+    """Intervals ``i0 .. i1 - 1``, all inside the bucket (the common case, in bulk)."""
+    none = Source.NONE
+    seconds = dt[i0:i1]
+    d_src, f_src = iv.distance_source[i0:i1], iv.fuel_source[i0:i1]
+    distance, fuel = iv.distance[i0:i1], iv.fuel[i0:i1]
+    bucket.level_use += sum(level_fall[i0:i1])
+    # values are 0 where an interval has no source
+    bucket.distance += sum(distance)
+    bucket.has_distance |= d_src.count(none) < len(d_src)
+    _times(bucket.distance_time, d_src, seconds)
+    bucket.fuel += sum(fuel)
+    bucket.has_fuel |= f_src.count(none) < len(f_src)
+    _times(bucket.fuel_time, f_src, seconds)
+    moving = iv.moving[i0:i1]
+    bucket.moving_hours += sum(compress(seconds, moving)) / 3600.0
+    both = [
+        m and a is not none and b is not none for m, a, b in zip(moving, d_src, f_src, strict=True)
+    ]
+    bucket.moving_distance += sum(compress(distance, both))
+    bucket.moving_fuel += sum(compress(fuel, both))
+    bucket.idle_hours += sum(iv.idle_hours[i0:i1])
+    bucket.engine_hours += sum(iv.engine_hours[i0:i1])
+    bucket.idle_fuel += sum(iv.idle_fuel[i0:i1])
+    _times(bucket.idle_time, iv.idle_fuel_source[i0:i1], seconds)
+
+
+def _add_part(
+    bucket: _Bucket, iv: Intervals, level_fall: Sequence[float], series: Series, i: int
+) -> None:
+    """Interval ``i``, which crosses an edge of the bucket: its share of it."""
+    a, b = series.t[i], series.t[i + 1]
+    overlap = min(b, bucket.end) - max(a, bucket.start)
+    if overlap <= 0:
+        return
+    share = overlap / series.dt[i]
+    bucket.level_use += level_fall[i] * share
+    if not series.linked[i]:
+        return
+    none = Source.NONE
+    d_src, f_src = iv.distance_source[i], iv.fuel_source[i]
+    if d_src is not none:
+        bucket.distance += iv.distance[i] * share
+        bucket.has_distance = True
+        _add(bucket.distance_time, d_src, overlap)
+    if f_src is not none:
+        bucket.fuel += iv.fuel[i] * share
+        bucket.has_fuel = True
+        _add(bucket.fuel_time, f_src, overlap)
+    if iv.moving[i]:
+        bucket.moving_hours += overlap / 3600.0
+        if d_src is not none and f_src is not none:
+            bucket.moving_distance += iv.distance[i] * share
+            bucket.moving_fuel += iv.fuel[i] * share
+    bucket.idle_hours += iv.idle_hours[i] * share
+    bucket.engine_hours += iv.engine_hours[i] * share
+    i_src = iv.idle_fuel_source[i]
+    if i_src is not none:
+        bucket.idle_fuel += iv.idle_fuel[i] * share
+        _add(bucket.idle_time, i_src, overlap)
+
+
 def _accumulate(
     buckets: list[_Bucket], series: Series, iv: Intervals, level_fall: Sequence[float]
 ) -> None:
-    t, dt, linked = series.t, series.dt, series.linked
-    bounds = [b.start for b in buckets]
-    window_start, window_end = buckets[0].start, buckets[-1].end
-    first = max(0, bisect_right(t, window_start) - 1)
-    none = Source.NONE
-    for i in range(first, len(dt)):
-        a = t[i]
-        if a >= window_end:
-            break
-        b = t[i + 1]
-        if b <= window_start:
-            continue
-        seconds = dt[i]
-        fell = level_fall[i]
-        if not linked[i]:
-            if fell:
-                for bucket in buckets:
-                    overlap = min(b, bucket.end) - max(a, bucket.start)
-                    if overlap > 0:
-                        bucket.level_use += fell * overlap / seconds
-            continue
-        index = max(0, bisect_right(bounds, a) - 1)
-        while index < len(buckets) and buckets[index].start < b:
-            bucket = buckets[index]
-            overlap = min(b, bucket.end) - max(a, bucket.start)
-            index += 1
-            if overlap <= 0:
-                continue
-            share = overlap / seconds
-            bucket.level_use += fell * share
-            d_src, f_src = iv.distance_source[i], iv.fuel_source[i]
-            if d_src is not none:
-                bucket.distance += iv.distance[i] * share
-                bucket.has_distance = True
-                _add(bucket.distance_time, d_src, overlap)
-            if f_src is not none:
-                bucket.fuel += iv.fuel[i] * share
-                bucket.has_fuel = True
-                _add(bucket.fuel_time, f_src, overlap)
-            if iv.moving[i]:
-                bucket.moving_hours += overlap / 3600.0
-                if d_src is not none and f_src is not none:
-                    bucket.moving_distance += iv.distance[i] * share
-                    bucket.moving_fuel += iv.fuel[i] * share
-            bucket.idle_hours += iv.idle_hours[i] * share
-            bucket.engine_hours += iv.engine_hours[i] * share
-            i_src = iv.idle_fuel_source[i]
-            if i_src is not none:
-                bucket.idle_fuel += iv.idle_fuel[i] * share
-                _add(bucket.idle_time, i_src, overlap)
+    """Add every interval (or its share) to the buckets it overlaps. Unlinked intervals (a
+    gap) carry nothing but a parked gap's level change."""
+    t, count = series.t, len(series.dt)
+    for bucket in buckets:
+        i0 = bisect_left(t, bucket.start)  # intervals i0 .. i1 - 1 lie inside the bucket
+        i1 = min(count, bisect_right(t, bucket.end) - 1)
+        if i1 > i0:
+            _add_whole(bucket, iv, level_fall, series.dt, i0, i1)
+        for i in sorted({i0 - 1, max(i0, i1)}):
+            if 0 <= i < count and not i0 <= i < i1:
+                _add_part(bucket, iv, level_fall, series, i)
 
 
 def level_at(track: Track, moment: float, *, gap_s: float, side: int) -> float | None:
@@ -193,7 +237,7 @@ def daily_rows(
         level_use = None
         unexplained = None
         if inside:
-            level_use = bucket.level_use + refuel_gal - drop_gal
+            level_use = bucket.level_use
             if fuel is not None:
                 unexplained = level_use - fuel
         defs = [v for v in series.def_level[lo:hi] if v is not None]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fuel_analytics.domain.fuel.rules import FuelRules, rules_for
-from fuel_analytics.domain.fuel.segments import unique_by_ts
+from fuel_analytics.domain.fuel.segments import seconds_of, unique_by_ts
 from fuel_analytics.domain.fuel.smoothing import median
 from fuel_analytics.domain.model import Reading, Truck, TruckId
 
@@ -134,7 +134,7 @@ def def_status(truck: Truck, readings: Sequence[Reading], rules: FuelRules) -> D
     level = levels[-1]
     odometer = [r.odometer_mi for r in rows]
     hours = [r.engine_hours for r in rows]
-    times = [r.ts.timestamp() for r in rows]
+    times = [seconds_of(r.ts) for r in rows]
     per_mile = _rates(levels, odometer, rules.def_pair_min_mi, rules.def_refill_rise_pct)
     per_hour = _rates(levels, hours, rules.def_pair_min_engine_h, rules.def_refill_rise_pct)
     pct_mile = median(per_mile) if per_mile else None

@@ -76,8 +76,11 @@ class DailyFuel:
     Distances in miles, volumes in gallons, hours of engine time. ``None`` means no data,
     never zero. ``moving_distance_mi`` and ``moving_fuel_gal`` cover the moving intervals
     that have both a distance and a fuel figure: their ratio over a period is the MPG.
-    ``level_use_gal`` is the level-based use (start - end + refuels - drops);
-    ``unexplained_gal`` is the daily balance: start + refuels - burned - drops - end.
+    ``level_use_gal`` is the level-based use: the smoothed level's fall outside refuels and
+    drops (start - end + refuels - drops, without the error an event across midnight would
+    bring), across data gaps only where the truck stayed parked. ``unexplained_gal`` is the
+    daily balance, start + refuels - burned - drops - end, computed as level use - burned.
+    ``start_level_pct`` / ``end_level_pct`` are the smoothed level at the day's edges.
     """
 
     truck_id: TruckId

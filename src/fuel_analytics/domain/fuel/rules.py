@@ -24,7 +24,7 @@ class FuelRules:
     segment_gap_s: float = 1800.0
     speed_integration_max_gap_s: float = 300.0
     rate_integration_max_gap_s: float = 600.0
-    max_plausible_mph: float = 9000.0
+    max_plausible_mph: float = 90.0
     odometer_resolution_mi: float = 0.1
     # MPG (§3)
     mpg_min_distance_mi: float = 10.0
@@ -100,6 +100,23 @@ class FuelRules:
     def_rate_min_span_h: float = 12.0
     # MOVING / IDLE / STOPPED per reading: the live-status rules, reused as they are
     status: StatusRules = field(default_factory=StatusRules)
+
+    @property
+    def lookahead_s(self) -> float:
+        """How long after an event later readings can still change it (a disconnect is only
+        known when the gauge comes back, a change must hold, noise merges). When late
+        readings arrive, recompute from at least this long before the earliest of them."""
+        return max(
+            self.disconnect_recover_s,
+            self.glitch_recover_s + self.change_hold_s,
+            self.noise_merge_s,
+        ) + max(self.refuel_merge_s, self.drop_merge_s)
+
+    @property
+    def lookbehind_s(self) -> float:
+        """How long before a window readings still shape what is found in it (detection
+        windows, noise windows): pass at least this much context before ``start``."""
+        return max(self.refuel_window_s, self.drop_window_s, self.noise_merge_s)
 
     def with_overrides(self, overrides: Mapping[str, float]) -> FuelRules:
         """A copy with fields replaced by name (a truck's ``thresholds``).

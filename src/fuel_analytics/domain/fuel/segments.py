@@ -57,20 +57,32 @@ def to_datetime(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
+def seconds_of(moment: datetime) -> float:
+    """POSIX seconds; a naive datetime is read as UTC (never as the machine's local time)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC).timestamp()
+    return moment.timestamp()
+
+
 def unique_by_ts(truck_id: TruckId, readings: Sequence[Reading]) -> list[Reading]:
     """The truck's readings in time order, one per timestamp.
 
     Two readings with the same ts are the same reading sent twice; if they differ, the one
     with the greater ``repr`` is kept, so the choice never depends on arrival order.
     """
-    rows = sorted((r for r in readings if r.truck_id == truck_id), key=lambda r: r.ts)
+    keyed = sorted(
+        ((seconds_of(r.ts), r) for r in readings if r.truck_id == truck_id),
+        key=lambda pair: pair[0],
+    )
     out: list[Reading] = []
-    for reading in rows:
-        if out and out[-1].ts == reading.ts:
+    last = float("nan")
+    for ts, reading in keyed:
+        if ts == last:
             if repr(reading) > repr(out[-1]):
                 out[-1] = reading
             continue
         out.append(reading)
+        last = ts
     return out
 
 
@@ -91,7 +103,7 @@ def build_series(
     truck_id: TruckId, readings: Sequence[Reading], *, segment_gap_s: float, status: StatusRules
 ) -> Series:
     rows = unique_by_ts(truck_id, readings)
-    t = [r.ts.timestamp() for r in rows]
+    t = [seconds_of(r.ts) for r in rows]
     dt = [b - a for a, b in pairwise(t)]
     cache: dict[tuple[float | None, float | None, float | None], TruckStatus] = {}
     statuses: list[TruckStatus] = []

@@ -23,10 +23,15 @@ def trailing_median(
     ``fresh[i]`` is True (after a gap in the data), so it never mixes two segments."""
     out: list[float] = []
     first = 0
+    middle = window // 2 if window % 2 else -1
     for i in range(len(values)):
         if fresh is not None and fresh[i]:
             first = i
-        out.append(median(values[max(first, i - window + 1) : i + 1]))
+        lo = i - window + 1
+        if lo >= first and middle >= 0:  # a full window of odd size: the middle value
+            out.append(sorted(values[lo : i + 1])[middle])
+        else:
+            out.append(median(values[max(first, lo) : i + 1]))
     return out
 
 
@@ -37,11 +42,3 @@ def std_dev(values: Sequence[float]) -> float:
         return 0.0
     mean = sum(values) / size
     return math.sqrt(sum((v - mean) ** 2 for v in values) / size)
-
-
-def window_std(values: Sequence[float], lo: int, hi: int, *, min_samples: int) -> float | None:
-    """Standard deviation of ``values[lo:hi]`` (clipped), or None with too few samples."""
-    part = values[max(0, lo) : max(0, hi)]
-    if len(part) < min_samples:
-        return None
-    return std_dev(part)

@@ -87,10 +87,11 @@ def theft_finding(
     confidence = rules.theft_confidence_base + rules.theft_confidence_size * size
     words = [
         f"the level fell {pct(before)} -> {pct(after)} ({gallons:.1f} gal) in "
-        f"{minutes(t[b] - t[a])} with the truck not moving, "
-        f"{limits.gallons(unexplained_pct):.1f} gal beyond the "
-        f"{limits.gallons(burned_pct):.1f} gal the engine burned plus "
-        f"{pct(rules.drop_tolerance_pct)} tolerance, and it stayed low"
+        f"{minutes(t[b] - t[a])} with the truck not moving; the engine burned "
+        f"{limits.gallons(burned_pct):.1f} gal of it, leaving "
+        f"{limits.gallons(unexplained_pct):.1f} gal unexplained (a drop is "
+        f"{threshold_gal:.1f} gal beyond the burn and a {pct(rules.drop_tolerance_pct)} "
+        f"tolerance); the level did not come back within {minutes(rules.change_hold_s)}"
     ]
     if parked:
         confidence += rules.theft_confidence_parked

@@ -144,9 +144,12 @@ class EventsQuery(Model):
             return None
         try:
             ts, event_id = base64.urlsafe_b64decode(self.cursor.encode()).decode().split("|", 1)
-            return datetime.fromisoformat(ts), event_id
+            after = datetime.fromisoformat(ts)
         except (ValueError, UnicodeDecodeError):
-            raise ProblemError(422, "cursor is not one this service gave", field="cursor") from None
+            after = None
+        if after is None or after.tzinfo is None:
+            raise ProblemError(422, "cursor is not one this service gave", field="cursor")
+        return after, event_id
 
 
 def cursor_of(stored: StoredEvent) -> str:

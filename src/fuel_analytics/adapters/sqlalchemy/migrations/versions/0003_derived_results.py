@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_index("ix_fuel_daily_day", "fuel_daily", ["day"])
     op.create_table(
         "fuel_events",
-        sa.Column("event_id", sa.String(96), primary_key=True),
+        sa.Column("event_id", key_string(96), primary_key=True),
         sa.Column("truck_id", key_string(32), nullable=False),
         sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("start", UtcDateTime, nullable=False),
