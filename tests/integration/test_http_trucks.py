@@ -387,8 +387,8 @@ async def test_the_fleet_summary_counts_statuses_fuel_and_lists_problems(
     ]
     assert summary["never_reported"] == ["NEVER"]
     assert summary["newest_data_age_s"] == 60
-    # without from/to the period is the 7 days up to now
-    assert summary["period"] == {"from": "2025-12-29T14:00:00Z", "to": "2026-01-05T14:00:00Z"}
+    # without from/to the period is the 7 days up to now, widened to whole UTC days
+    assert summary["period"] == {"from": "2025-12-29T00:00:00Z", "to": "2026-01-06T00:00:00Z"}
 
 
 async def test_an_empty_tank_is_low_on_fuel(fixed: httpx.AsyncClient) -> None:

@@ -39,6 +39,11 @@ class _Schemas:
         params = []
         for name, prop in schema.get("properties", {}).items():
             description = prop.pop("description", None)
+            options = prop.get("anyOf", [])
+            if len(options) == 2 and {"type": "null"} in options:
+                # an optional parameter is simply absent: document the value's own schema
+                value = next(o for o in options if o != {"type": "null"})
+                prop = {k: v for k, v in prop.items() if k != "anyOf"} | value
             param = {"name": name, "in": "query", "required": name in required, "schema": prop}
             if description:
                 param["description"] = description

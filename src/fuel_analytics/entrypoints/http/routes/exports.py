@@ -26,15 +26,28 @@ CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+TRUCK_LIST = r"^[A-Za-z0-9_-]{1,32}(,[A-Za-z0-9_-]{1,32})*$"
+
+
 class ReadingsExportQuery(Model):
     from_: UtcDatetime | None = Field(None, alias="from", description="default: 7 days ago")
     to: UtcDatetime | None = Field(None, description="default: now; at most 366 days")
-    truck_id: str | None = Field(None, max_length=20_000, description="comma-separated ids")
+    truck_id: str | None = Field(
+        None,
+        max_length=20_000,
+        pattern=TRUCK_LIST,
+        description="one id or several, comma-separated",
+    )
     columns: str | None = Field(None, max_length=2_000, description="comma-separated columns")
 
 
 class EventsExportQuery(EventsQuery):
-    truck_id: str | None = Field(None, max_length=20_000, description="comma-separated ids")
+    truck_id: str | None = Field(
+        None,
+        max_length=20_000,
+        pattern=TRUCK_LIST,
+        description="one id or several, comma-separated",
+    )
 
 
 def _trucks(text: str | None) -> list[TruckId] | None:
