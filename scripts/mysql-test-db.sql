@@ -5,3 +5,8 @@ CREATE USER IF NOT EXISTS 'fuel_test'@'localhost' IDENTIFIED BY 'fuel_test';
 GRANT ALL PRIVILEGES ON fuel_test.* TO 'fuel_test'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON fuel_test.* TO 'fuel_test'@'localhost';
 FLUSH PRIVILEGES;
+-- the benchmarks' own database (make bench-*), never the tests'
+CREATE DATABASE IF NOT EXISTS fuel_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+GRANT ALL PRIVILEGES ON fuel_bench.* TO 'fuel_test'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON fuel_bench.* TO 'fuel_test'@'localhost';
+FLUSH PRIVILEGES;

@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,25 @@ import orjson
 import uvicorn
 from tqdm import tqdm
 
+from fuel_analytics.adapters.exports.csv_writer import csv_chunks
+from fuel_analytics.adapters.exports.xlsx_writer import xlsx_chunks
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.schema import upgrade
+from fuel_analytics.domain.errors import DomainError
+from fuel_analytics.domain.export import Rows
+from fuel_analytics.domain.fuel.store import EventQuery
 from fuel_analytics.domain.model import Rejection
-from fuel_analytics.domain.telemetry import UndecodableRow, from_text_fields
+from fuel_analytics.domain.telemetry import (
+    UndecodableRow,
+    from_text_fields,
+    parse_timestamp,
+    parse_truck_id,
+)
 from fuel_analytics.entrypoints.container import Container, build_container, resolved, start, stop
 from fuel_analytics.entrypoints.evaluate import report, run_evaluation
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.derived import DerivedResults
+from fuel_analytics.services.exports import ExportService
 from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.registry import RegistryService
 from fuel_analytics.simulation import FleetConfig, simulate_fleet
@@ -151,6 +163,47 @@ async def recompute_pending(container: Container) -> None:
             bar.update(done)
 
 
+async def export(settings: Settings, args: Any) -> int:
+    """Write an export to a file, with a bar counting rows."""
+    async with running(settings) as container:
+        exports: ExportService = await resolved(container.export_service())
+        trucks = None if args.truck_id is None else [parse_truck_id(t) for t in args.truck_id]
+        if args.what == "fuel-report":
+            if args.format != "xlsx":
+                print("error: the fuel report is a workbook: use --format xlsx", file=sys.stderr)
+                return 2
+            tables = await exports.fuel_report_tables(exports.fuel.period(args.start, args.end))
+        elif args.what == "readings":
+            period = exports.period(args.start, args.end)
+            columns = exports.reading_columns(args.columns)
+            tables = [await exports.readings_table(trucks, period, columns)]
+        else:
+            period = exports.period(args.start, args.end)
+            query = EventQuery(truck_ids=trucks, start=period.start, end=period.end)
+            tables = [await exports.events_table(query)]
+        with tqdm(unit="rows", desc=f"{args.what} -> {args.out}") as bar:
+            counted = [replace(t, rows=_counting(t.rows, bar)) for t in tables]
+            chunks = csv_chunks(counted[0]) if args.format == "csv" else xlsx_chunks(counted)
+            with open(args.out, "wb") as handle:  # noqa: ASYNC230 - a local file, chunk by chunk
+                async for chunk in chunks:
+                    handle.write(chunk)
+    print(f"wrote {args.out}")
+    return 0
+
+
+async def _counting(rows: Rows, bar: tqdm[Any]) -> Rows:
+    async for batch in rows:
+        bar.update(len(batch))
+        yield batch
+
+
+def _when(text: str) -> datetime:
+    try:
+        return parse_timestamp(text, "from/to")
+    except DomainError as error:
+        raise argparse.ArgumentTypeError(error.detail) from None
+
+
 def serve(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -186,6 +239,14 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--seed", type=int, default=42)
     comp.add_argument("--trucks", type=int, default=25)
     comp.add_argument("--days", type=int, default=45)
+    exp = sub.add_parser("export", help="write readings, fuel events or the fuel report")
+    exp.add_argument("what", choices=["readings", "fuel-events", "fuel-report"])
+    exp.add_argument("--from", dest="start", type=_when, default=None, help="RFC 3339")
+    exp.add_argument("--to", dest="end", type=_when, default=None, help="RFC 3339")
+    exp.add_argument("--truck-id", action="append", help="repeat for several trucks")
+    exp.add_argument("--columns", type=lambda s: s.split(","), default=None)
+    exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    exp.add_argument("--out", required=True, type=Path)
     ev = sub.add_parser("evaluate", help="detection precision/recall against simulated truth")
     ev.add_argument("--seed", type=int, default=42)
     ev.add_argument("--trucks", type=int, default=50)
@@ -211,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(import_file(settings, args.file, args.batch_size, size))
     elif args.command == "load-demo":
         asyncio.run(load_demo(settings, force=args.force))
+    elif args.command == "export":
+        try:
+            return asyncio.run(export(settings, args))
+        except DomainError as error:
+            print(f"error: {error.detail}", file=sys.stderr)
+            return 2
     elif args.command == "evaluate":
         run = asyncio.run(
             run_evaluation(
