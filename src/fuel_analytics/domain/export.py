@@ -1,5 +1,6 @@
 """Tabular exports in domain terms: named, typed columns (with units) and rows in batches.
 
+Datetime cells are UTC, aware or naive (naive means UTC).
 Services build tables from ports; writers (CSV, XLSX) are adapters that turn them into bytes.
 Rows arrive in batches from an async iterator, so nothing ever holds a whole export.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -18,38 +19,45 @@ def _datetime(value: Any) -> str:
     return text.replace("+00:00", "Z")
 
 
-def _cell(column: Column) -> Callable[[Any], Any]:
+def _cell(column: Column) -> Callable[[Any], Any] | None:
+    """A converter for the cells csv would not write as wanted; None: as they are (text, and
+    numbers, which csv writes with repr: exact)."""
     if column.kind == "datetime":
         return _datetime
     if column.kind == "date":
         return lambda value: value.isoformat() if isinstance(value, date) else value
     if column.kind == "bool":
         return lambda value: "true" if value else "false"
-    if column.kind == "text":
-        return lambda value: value
-    return repr  # floats and ints exactly as stored
+    return None
 
 
-def _line(columns: Sequence[Column]) -> Callable[[Sequence[Any]], list[Any]]:
-    converters = [_cell(c) for c in columns]
-    pairs = list(enumerate(converters))
+def _formatter(columns: Sequence[Column]) -> Callable[[Sequence[Sequence[Any]]], bytes]:
+    pairs = [(i, f) for i, c in enumerate(columns) if (f := _cell(c)) is not None]
 
-    def convert(row: Sequence[Any]) -> list[Any]:
-        return [None if row[i] is None else f(row[i]) for i, f in pairs]
+    def convert(row: Sequence[Any]) -> Sequence[Any]:
+        if not pairs:
+            return row
+        cells = list(row)
+        for i, f in pairs:
+            if cells[i] is not None:
+                cells[i] = f(cells[i])
+        return cells
 
-    return convert
+    def format_batch(batch: Sequence[Sequence[Any]]) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(convert(row) for row in batch)
+        return buffer.getvalue().encode()
+
+    return format_batch
 
 
 async def csv_chunks(table: Table) -> AsyncIterator[bytes]:
     """UTF-8 CSV: the header first (so a download starts at once), then a chunk per batch.
-    Empty cells are missing values; timestamps are RFC 3339 UTC."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.title for c in table.columns])
-    yield buffer.getvalue().encode()
-    convert = _line(table.columns)
+    Empty cells are missing values; timestamps are RFC 3339 UTC. Each batch is formatted in a
+    worker thread, so the event loop keeps serving other requests during a long export."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([c.title for c in table.columns])
+    yield header.getvalue().encode()
+    format_batch = _formatter(table.columns)
     async for batch in table.rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(convert(row) for row in batch)
-        yield buffer.getvalue().encode()
+        yield await asyncio.to_thread(format_batch, batch)

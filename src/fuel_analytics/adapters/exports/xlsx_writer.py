@@ -10,6 +10,7 @@ per row. A sheet that reaches Excel's row limit continues on a new sheet ("name 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -187,11 +188,42 @@ def _package_parts(sheet_names: Sequence[str]) -> Iterable[tuple[str, str]]:
     yield "xl/styles.xml", STYLES
 
 
-def _open_sheet(book: zipfile.ZipFile, names: list[str], table: Table, part: int) -> Any:
-    names.append(table.name[:31] if part == 1 else f"{table.name[:25]} ({part})")
-    handle = book.open(f"xl/worksheets/sheet{len(names)}.xml", "w", force_zip64=True)
-    handle.write(_sheet_head(table.columns).encode())
-    return handle
+class _SheetWriter:
+    """One table's sheet(s): rows in, continued on "name (2)" past ``max_rows``."""
+
+    def __init__(
+        self, book: zipfile.ZipFile, names: list[str], table: Table, max_rows: int
+    ) -> None:
+        self.book, self.names, self.table, self.max_rows = book, names, table, max_rows
+        self.row_xml = _row_writer(table.columns)
+        self.part = 0
+        self._open()
+
+    def _open(self) -> None:
+        self.part += 1
+        name = self.table.name
+        self.names.append(name[:31] if self.part == 1 else f"{name[:25]} ({self.part})")
+        path = f"xl/worksheets/sheet{len(self.names)}.xml"
+        self.handle: Any = self.book.open(path, "w", force_zip64=True)
+        self.handle.write(_sheet_head(self.table.columns).encode())
+        self.used = 1  # rows in this sheet, header included
+
+    def write_rows(self, batch: Sequence[Sequence[Any]]) -> None:
+        chunk: list[str] = []
+        for row in batch:
+            if self.used >= self.max_rows:
+                self.handle.write("".join(chunk).encode())
+                chunk = []
+                self.close()
+                self._open()
+            self.used += 1
+            xml = self.row_xml(row)
+            chunk.append(xml if "{R}" not in xml else xml.replace("{R}", str(self.used)))
+        self.handle.write("".join(chunk).encode())
+
+    def close(self) -> None:
+        self.handle.write(SHEET_TAIL.encode())
+        self.handle.close()
 
 
 async def xlsx_chunks(
@@ -202,25 +234,13 @@ async def xlsx_chunks(
     names: list[str] = []
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         for table in tables:
-            row_xml = _row_writer(table.columns)
-            part = 1
-            sheet = _open_sheet(book, names, table, part)
-            used = 1  # rows in the current sheet, header included
+            sheet = _SheetWriter(book, names, table, max_rows)
             async for batch in table.rows:
-                chunk: list[str] = []
-                for row in batch:
-                    if used >= max_rows:
-                        sheet.write("".join(chunk).encode() + SHEET_TAIL.encode())
-                        sheet.close()
-                        chunk, part, used = [], part + 1, 1
-                        sheet = _open_sheet(book, names, table, part)
-                    used += 1
-                    xml = row_xml(row)
-                    chunk.append(xml if "{R}" not in xml else xml.replace("{R}", str(used)))
-                sheet.write("".join(chunk).encode())
+                # XML and deflate in a worker thread (zlib releases the GIL): the event loop
+                # keeps answering other requests while a large workbook is written
+                await asyncio.to_thread(sheet.write_rows, batch)
                 if sum(len(p) for p in sink.parts) >= FLUSH_BYTES:
                     yield sink.drain()
-            sheet.write(SHEET_TAIL.encode())
             sheet.close()
             yield sink.drain()
         for name, xml in _package_parts(names):

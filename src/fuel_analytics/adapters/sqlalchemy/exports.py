@@ -1,24 +1,40 @@
-"""Readings streamed from a server-side cursor, for exports of any size."""
+"""Readings for exports of any size: keyset pages along the primary key, truck by truck.
+
+Not one long server-side cursor: asyncmy reads a streamed result set from the socket as fast
+as the server sends it, with no backpressure, so a slow client made the server buffer the
+export (measured: 224 MB for 1,000,000 rows of 3 columns behind a consumer pausing 2 ms per
+5,000 rows, against 55 MB when it keeps up). A page of ``batch`` rows per query
+(``truck_id = ? AND ts > ? ORDER BY ts LIMIT ?``, a primary-key range scan) bounds memory by
+the page, holds no connection between pages, and leaves nothing running on the server when the
+client goes away.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fuel_analytics.adapters.sqlalchemy.connections import checkout_timeout
+from fuel_analytics.adapters.sqlalchemy.connections import connect
 from fuel_analytics.adapters.sqlalchemy.errors import storage_errors
-from fuel_analytics.adapters.sqlalchemy.tables import readings
+from fuel_analytics.adapters.sqlalchemy.tables import readings, trucks
 from fuel_analytics.domain.model import TruckId
 
 
 class SqlReadingRows:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def _truck_ids(self, truck_ids: Collection[TruckId] | None) -> list[str]:
+        if truck_ids is not None:
+            return sorted(truck_ids)
+        with storage_errors():
+            async with connect(self._engine) as conn:
+                rows = await conn.execute(select(trucks.c.truck_id).order_by(trucks.c.truck_id))
+                return [row.truck_id for row in rows]
 
     async def stream(
         self,
@@ -28,25 +44,28 @@ class SqlReadingRows:
         columns: Sequence[str],
         batch: int,
     ) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
-        query = select(*(readings.c[name] for name in columns)).where(
-            readings.c.ts >= start, readings.c.ts < end
-        )
-        if truck_ids is not None:
-            query = query.where(readings.c.truck_id.in_(sorted(truck_ids)))
-        query = query.order_by(readings.c.truck_id, readings.c.ts)
-        with storage_errors():
-            conn = self._engine.connect()
-            async with asyncio.timeout(checkout_timeout(self._engine)):
-                await conn.start()
-            finished = False
-            try:
-                result = await conn.stream(query.execution_options(yield_per=batch))
-                async for part in result.partitions(batch):
-                    yield [tuple(row) for row in part]
-                finished = True
-            finally:
-                if not finished:
-                    # a client that went away mid-export: MySQL would make us read the rest
-                    # of the result set to reuse the connection, so it is dropped instead
-                    await conn.invalidate()
-                await conn.close()
+        # timestamps come back naive UTC (what the column stores): no per-row tz conversion
+        ts = type_coerce(readings.c.ts, DateTime()).label("ts")
+        wanted = [ts if name == "ts" else readings.c[name] for name in columns]
+        # the page key: the ts column when exported, else an extra last column
+        ts_at = columns.index("ts") if "ts" in columns else len(wanted)
+        width = len(wanted)
+        extra = [] if "ts" in columns else [ts]
+        base = select(*wanted, *extra).order_by(readings.c.ts).limit(batch)
+        for truck_id in await self._truck_ids(truck_ids):
+            after: datetime | None = None
+            while True:
+                page = base.where(readings.c.truck_id == truck_id, readings.c.ts < end)
+                page = page.where(
+                    readings.c.ts > after if after is not None else readings.c.ts >= start
+                )
+                with storage_errors():
+                    async with connect(self._engine) as conn:
+                        rows = (await conn.execute(page)).all()
+                if not rows:
+                    break
+                # rows are sequences already: only the extra page key column is cut off
+                yield [row[:width] for row in rows] if extra else rows
+                if len(rows) < batch:
+                    break
+                after = rows[-1][ts_at].replace(tzinfo=UTC)
