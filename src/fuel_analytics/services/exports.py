@@ -48,12 +48,13 @@ SUMMARY_COLUMNS = (
     Column("cost_per_mile", "number", "$/mi"), Column("notes", "text"),
 )  # fmt: skip
 
+UNIT_BY_SUFFIX = {"gal": "gal", "mi": "mi", "hours": "h", "pct": "%"}
 _KINDS = {"int": "integer", "float": "number", "date": "date", "datetime": "datetime"}
 DAILY_COLUMNS = tuple(
     Column(
         f.name,
         "text" if f.name == "truck_id" else _KINDS.get(str(f.type).split(" ")[0], "text"),  # type: ignore[arg-type]
-        "gal" if f.name.endswith("_gal") else "mi" if f.name.endswith("_mi") else None,
+        UNIT_BY_SUFFIX.get(f.name.rsplit("_", 1)[-1]),
     )
     for f in dataclasses.fields(DailyFuel)
 )

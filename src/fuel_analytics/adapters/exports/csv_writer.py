@@ -45,7 +45,7 @@ def _formatter(columns: Sequence[Column]) -> Callable[[Sequence[Sequence[Any]]],
 
     def format_batch(batch: Sequence[Sequence[Any]]) -> bytes:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(convert(row) for row in batch)
+        csv.writer(buffer, lineterminator="\r\n").writerows(convert(row) for row in batch)
         return buffer.getvalue().encode()
 
     return format_batch
@@ -56,7 +56,7 @@ async def csv_chunks(table: Table) -> AsyncIterator[bytes]:
     Empty cells are missing values; timestamps are RFC 3339 UTC. Each batch is formatted in a
     worker thread, so the event loop keeps serving other requests during a long export."""
     header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow([c.title for c in table.columns])
+    csv.writer(header, lineterminator="\r\n").writerow([c.title for c in table.columns])
     yield header.getvalue().encode()
     format_batch = _formatter(table.columns)
     async for batch in table.rows:

@@ -11,7 +11,9 @@ per row. A sheet that reaches Excel's row limit continues on a new sheet ("name 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import re
 import zipfile
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -51,36 +53,43 @@ def _serial(value: datetime) -> float:
     return (naive - EPOCH).total_seconds() / 86400.0
 
 
-def _cell(column: Column) -> Callable[[Any], str]:
+# characters XML 1.0 forbids; Excel writes them as _xHHHH_
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _text(value: Any) -> str:
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", escape(str(value)))
+
+
+def _cell(column: Column) -> Callable[[Any, str], str]:
+    """A cell's XML from its value and its attributes (`` r="C7"`` when cells are skipped)."""
     style = STYLE.get(column.kind)
     if column.kind == "datetime":
-        return lambda v: f'<c s="1"><v>{_serial(v)!r}</v></c>'
+        return lambda v, at: f'<c{at} s="1"><v>{_serial(v)!r}</v></c>'
     if column.kind == "date":
-        return lambda v: f'<c s="2"><v>{(v - EPOCH.date()).days}</v></c>'
+        return lambda v, at: f'<c{at} s="2"><v>{(v - EPOCH.date()).days}</v></c>'
     if column.kind == "bool":
-        return lambda v: f'<c t="b"><v>{1 if v else 0}</v></c>'
+        return lambda v, at: f'<c{at} t="b"><v>{1 if v else 0}</v></c>'
     if column.kind in ("number", "integer"):
-        return lambda v: f'<c s="{style}"><v>{v!r}</v></c>'
-    return lambda v: f'<c t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
+        return lambda v, at: f'<c{at} s="{style}"><v>{v!r}</v></c>'
+    return lambda v, at: f'<c{at} t="inlineStr"><is><t>{_text(v)}</t></is></c>'
 
 
-def _row_writer(columns: Sequence[Column]) -> Callable[[Sequence[Any]], str]:
+def _row_writer(columns: Sequence[Column]) -> Callable[[Sequence[Any], int], str]:
     cells = [_cell(c) for c in columns]
     pairs = list(enumerate(cells))
+    letters = [_ref(i) for i in range(len(columns))]
 
-    def row_xml(row: Sequence[Any]) -> str:
-        # empty cells are simply left out; cells then need their column reference
-        if None in row:
+    def row_xml(row: Sequence[Any], number: int) -> str:
+        if None in row:  # empty cells are left out; the others then name their column
             return (
                 "<row>"
                 + "".join(
-                    f(row[i]).replace("<c", f'<c r="{_ref(i)}{{R}}"', 1)
-                    for i, f in pairs
-                    if row[i] is not None
+                    f(row[i], f' r="{letters[i]}{number}"') for i, f in pairs if row[i] is not None
                 )
                 + "</row>"
             )
-        return "<row>" + "".join(f(row[i]) for i, f in pairs) + "</row>"
+        return "<row>" + "".join(f(row[i], "") for i, f in pairs) + "</row>"
 
     return row_xml
 
@@ -139,7 +148,7 @@ STYLES = (
 
 def _package_parts(sheet_names: Sequence[str]) -> Iterable[tuple[str, str]]:
     sheets = "".join(
-        f'<sheet name="{escape(name[:31])}" sheetId="{i}" r:id="rId{i}"/>'
+        f'<sheet name="{escape(name[:31], {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
         for i, name in enumerate(sheet_names, 1)
     )
     rels = "".join(
@@ -217,8 +226,7 @@ class _SheetWriter:
                 self.close()
                 self._open()
             self.used += 1
-            xml = self.row_xml(row)
-            chunk.append(xml if "{R}" not in xml else xml.replace("{R}", str(self.used)))
+            chunk.append(self.row_xml(row, self.used))
         self.handle.write("".join(chunk).encode())
 
     def close(self) -> None:
@@ -232,17 +240,33 @@ async def xlsx_chunks(
     """The workbook as a byte stream: each table a sheet (or several past ``max_rows``)."""
     sink = _Sink()
     names: list[str] = []
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+    book = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+    sheet: _SheetWriter | None = None
+    writing: asyncio.Future[None] | None = None
+    try:
         for table in tables:
             sheet = _SheetWriter(book, names, table, max_rows)
             async for batch in table.rows:
                 # XML and deflate in a worker thread (zlib releases the GIL): the event loop
                 # keeps answering other requests while a large workbook is written
-                await asyncio.to_thread(sheet.write_rows, batch)
+                writing = asyncio.ensure_future(asyncio.to_thread(sheet.write_rows, batch))
+                await asyncio.shield(writing)
                 if sum(len(p) for p in sink.parts) >= FLUSH_BYTES:
                     yield sink.drain()
             sheet.close()
+            sheet = None
             yield sink.drain()
         for name, xml in _package_parts(names):
             book.writestr(name, xml)
-    yield sink.drain()
+        book.close()
+        yield sink.drain()
+    finally:  # also when stopped half-way (client gone, error): close quietly
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])  # the worker thread still owns the sheet
+        if sheet is not None:
+            with contextlib.suppress(Exception):
+                sheet.close()
+        if book.fp is not None:
+            with contextlib.suppress(Exception):
+                book.close()
+        sink.drain()

@@ -30,7 +30,7 @@ class SqlReadingRows:
 
     async def _truck_ids(self, truck_ids: Collection[TruckId] | None) -> list[str]:
         if truck_ids is not None:
-            return sorted(truck_ids)
+            return sorted(set(truck_ids))
         with storage_errors():
             async with connect(self._engine) as conn:
                 rows = await conn.execute(select(trucks.c.truck_id).order_by(trucks.c.truck_id))

@@ -114,7 +114,7 @@ class FuelEventPageOut(Model):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page")
 
 
-class EventsQuery(Model):
+class EventFilters(Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     kind: str | None = Field(
         None, description="comma-separated kinds, e.g. REFUEL,THEFT_SUSPECTED", max_length=200
@@ -122,8 +122,6 @@ class EventsQuery(Model):
     from_: UtcDatetime | None = Field(None, alias="from", description="events starting at or after")
     to: UtcDatetime | None = Field(None, description="events starting before")
     min_confidence: float | None = Field(None, ge=0, le=1)
-    cursor: str | None = Field(None, max_length=200, description="from the previous page")
-    limit: int = Field(100, ge=1, le=500)
 
     def kinds(self) -> list[FuelEventKind] | None:
         if self.kind is None:
@@ -138,6 +136,11 @@ class EventsQuery(Model):
                     422, f"unknown event kind {name!r} (one of {known})", field="kind"
                 ) from None
         return kinds
+
+
+class EventsQuery(EventFilters):
+    cursor: str | None = Field(None, max_length=200, description="from the previous page")
+    limit: int = Field(100, ge=1, le=500)
 
     def after(self) -> tuple[datetime, str] | None:
         if self.cursor is None:

@@ -17,7 +17,7 @@ from fuel_analytics.domain.fuel.store import EventQuery
 from fuel_analytics.domain.model import TruckId
 from fuel_analytics.domain.telemetry import parse_truck_id
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, parse_query
-from fuel_analytics.entrypoints.http.fuel_schemas import EventsQuery
+from fuel_analytics.entrypoints.http.fuel_schemas import EventFilters
 from fuel_analytics.entrypoints.http.schemas import Model, PeriodQuery, UtcDatetime
 from fuel_analytics.services.exports import ExportService
 from fuel_analytics.services.fuel import Period
@@ -41,7 +41,7 @@ class ReadingsExportQuery(Model):
     columns: str | None = Field(None, max_length=2_000, description="comma-separated columns")
 
 
-class EventsExportQuery(EventsQuery):
+class EventsExportQuery(EventFilters):
     truck_id: str | None = Field(
         None,
         max_length=20_000,
