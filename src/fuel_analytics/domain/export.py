@@ -7,6 +7,8 @@ Rows arrive in batches from an async iterator, so nothing ever holds a whole exp
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,6 +33,26 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     rows: Rows
+
+
+async def prefetched(rows: Rows) -> Rows:
+    """The same batches, the next one already being fetched while the caller works on the
+    current one (a database round trip overlaps formatting)."""
+    iterator = aiter(rows)
+    pending: asyncio.Future[Sequence[Sequence[Any]]] = asyncio.ensure_future(anext(iterator))
+    try:
+        while True:
+            try:
+                batch = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(anext(iterator))
+            yield batch
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await pending
 
 
 async def rows_of(items: Sequence[Sequence[Any]]) -> Rows:

@@ -9,14 +9,15 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fuel_analytics.domain.export import Column, Table
+from fuel_analytics.domain.export import Column, Table, prefetched
 
 
 def _datetime(value: Any) -> str:
     if not isinstance(value, datetime):
         return str(value)
-    text = value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat() + "+00:00"
-    return text.replace("+00:00", "Z")
+    if value.tzinfo is None:  # naive means UTC (domain.export)
+        return value.isoformat() + "Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def _cell(column: Column) -> Callable[[Any], Any] | None:
@@ -59,5 +60,5 @@ async def csv_chunks(table: Table) -> AsyncIterator[bytes]:
     csv.writer(header, lineterminator="\r\n").writerow([c.title for c in table.columns])
     yield header.getvalue().encode()
     format_batch = _formatter(table.columns)
-    async for batch in table.rows:
+    async for batch in prefetched(table.rows):
         yield await asyncio.to_thread(format_batch, batch)

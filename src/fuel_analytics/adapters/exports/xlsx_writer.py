@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from fuel_analytics.domain.export import Column, Table
+from fuel_analytics.domain.export import Column, Table, prefetched
 
 EXCEL_MAX_ROWS = 1_048_576
 EPOCH = datetime(1899, 12, 30)
@@ -246,7 +246,7 @@ async def xlsx_chunks(
     try:
         for table in tables:
             sheet = _SheetWriter(book, names, table, max_rows)
-            async for batch in table.rows:
+            async for batch in prefetched(table.rows):
                 # XML and deflate in a worker thread (zlib releases the GIL): the event loop
                 # keeps answering other requests while a large workbook is written
                 writing = asyncio.ensure_future(asyncio.to_thread(sheet.write_rows, batch))
