@@ -25,10 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fuel_analytics.adapters.memory.repositories import FixedClock
 from tests.integration.conftest import serving
 from tests.integration.conftest import test_settings as settings_for
+from tests.integration.http_helpers import assert_problem, iso, ok
 
 TRUCKS = "/api/v2/trucks"
 MAINTENANCE = "/api/v2/fleet/maintenance"
-PROBLEM = "application/problem+json"
 BATCH = 10_000
 
 D0 = datetime(2025, 12, 20, tzinfo=UTC)
@@ -57,10 +57,6 @@ HEALTHY = {
     "intake_air_temp_f": 110.0,
     "def_level_pct": 60.0,
 }
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def at(text: str) -> datetime:
@@ -126,24 +122,6 @@ def expected_buckets(
             }
         )
     return out
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    return response.json()
-
-
-def assert_problem(response: httpx.Response, status: int, field: str | None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    if field is not None:
-        assert body.get("field") == field, body
-    return body
 
 
 async def ingest(http: httpx.AsyncClient, rows: list[dict[str, Any]]) -> None:

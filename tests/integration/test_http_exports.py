@@ -39,6 +39,7 @@ from fuel_analytics.entrypoints.http.app import create_app
 from fuel_analytics.entrypoints.settings import Settings
 from tests.integration.conftest import serving
 from tests.integration.conftest import test_settings as settings_for
+from tests.integration.http_helpers import iso
 
 EXPORT = "/api/v2/export"
 TRUCKS = "/api/v2/trucks"
@@ -95,10 +96,6 @@ def title(name: str) -> str:
 # truck ids are case-sensitive: "t-a" is not "T-A"
 READING_TRUCKS = {"T-A": 0, "T-B": 37, "T-C": 90, "t-a": 2}  # first reading's offset, seconds
 DRIVERS = ["D-1", 'O\'Brien, "Bob"', "<ops> & co 🚚", "line\nbreak", "Zoë"]
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def at(text: str) -> datetime:

@@ -29,11 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fuel_analytics.adapters.memory.repositories import FixedClock
 from tests.integration.conftest import serving
 from tests.integration.conftest import test_settings as settings_for
+from tests.integration.http_helpers import assert_problem, iso, ok
 
 TRUCKS = "/api/v2/trucks"
 FLEET_EVENTS = "/api/v2/fleet/fuel-events"
 SUMMARY = "/api/v2/fleet/summary"
-PROBLEM = "application/problem+json"
 BATCH = 10_000
 
 DAY1 = datetime(2026, 1, 3, tzinfo=UTC)
@@ -73,10 +73,6 @@ DRIVE_LEGS = {DAY1.date(): 132, DAY2.date(): 72}  # 5-minute driving intervals p
 PERIOD = {"from": "2026-01-03T00:00:00Z", "to": "2026-01-05T00:00:00Z"}
 # a cursor of the right shape whose time has no UTC offset: not one the service gives
 NAIVE_CURSOR = base64.urlsafe_b64encode(b"2026-01-04T00:00:00|F1.REFUEL.1").decode()
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def at(text: str) -> datetime:
@@ -146,24 +142,6 @@ def second_truck(truck: str = "F2") -> list[dict[str, Any]]:
         steps={},
         with_def=False,
     )
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    return response.json()
-
-
-def assert_problem(response: httpx.Response, status: int, field: str | None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    if field is not None:
-        assert body.get("field") == field, body
-    return body
 
 
 async def ingest(http: httpx.AsyncClient, rows: list[dict[str, Any]]) -> None:

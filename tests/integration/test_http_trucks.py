@@ -16,10 +16,10 @@ from fuel_analytics.domain.telemetry import SPECS
 from tests.conftest import NOW
 from tests.integration.conftest import serving
 from tests.integration.conftest import test_settings as settings_for
+from tests.integration.http_helpers import assert_problem, ok
 
 TRUCKS = "/api/v2/trucks"
 SUMMARY = "/api/v2/fleet/summary"
-PROBLEM = "application/problem+json"
 
 
 def ts(minutes: float = 0) -> str:
@@ -28,24 +28,6 @@ def ts(minutes: float = 0) -> str:
 
 def row(truck: str, minute: float, **values: Any) -> dict[str, Any]:
     return {"truck_id": truck, "ts": ts(minute), **values}
-
-
-def assert_problem(response: httpx.Response, status: int, field: str | None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    if field is not None:
-        assert body.get("field") == field, body
-    return body
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    return response.json()
 
 
 async def ingest(http: httpx.AsyncClient, *rows: dict[str, Any]) -> None:

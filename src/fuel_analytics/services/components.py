@@ -26,11 +26,12 @@ from fuel_analytics.domain.components import (
 )
 from fuel_analytics.domain.components.buckets import bucket_start, samples
 from fuel_analytics.domain.components.fleet import urgency_key
-from fuel_analytics.domain.errors import InvalidField, NotFound, TruckNotFound
+from fuel_analytics.domain.errors import InvalidField, NotFound
 from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.ports import Clock, ComponentBuckets, ReadingHistory, TruckRegistry
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.fuel import Period, PeriodRules
+from fuel_analytics.services.registry import require_truck
 
 Resolution = Literal["raw", "hour", "day"]
 WIDTHS = {"hour": HOUR, "day": DAY}
@@ -68,12 +69,6 @@ class ComponentService:
     rules: HealthRules = DEFAULT_HEALTH
     periods: PeriodRules = LAST_30_DAYS
 
-    async def _truck(self, truck_id: TruckId) -> Truck:
-        truck = await self.trucks.get(truck_id)
-        if truck is None:
-            raise TruckNotFound(truck_id)
-        return truck
-
     def _monitor(self, truck: Truck, key: str) -> ComponentMonitor:
         try:
             return monitor_named(key, monitors_for(truck))
@@ -81,7 +76,7 @@ class ComponentService:
             raise UnknownComponent(error.reason, field="sensor") from None
 
     async def truck_health(self, truck_id: TruckId) -> TruckHealth:
-        truck = await self._truck(truck_id)
+        truck = await require_truck(self.trucks, truck_id)
         now = self.clock.now()
         since = bucket_start(now, DAY) - history_days(self.rules) * DAY
         await self.derived.ensure_fresh([truck_id], since, now)
@@ -123,7 +118,7 @@ class ComponentService:
         resolution: Resolution,
         limit: int,
     ) -> ComponentHistory:
-        truck = await self._truck(truck_id)
+        truck = await require_truck(self.trucks, truck_id)
         monitor = self._monitor(truck, key)
         period = self.periods.resolve(start, end, self.clock.now())
         if resolution == "raw":
@@ -165,7 +160,7 @@ class ComponentService:
     async def dtcs(
         self, truck_id: TruckId, start: datetime | None, end: datetime | None
     ) -> tuple[Period, list[FaultEvent]]:
-        await self._truck(truck_id)
+        await require_truck(self.trucks, truck_id)
         period = self.periods.resolve(start, end, self.clock.now())
         readings = await self.history.readings(truck_id, period.start, period.end)
         return period, fault_events(truck_id, readings, now=period.end)

@@ -95,7 +95,7 @@ class ExportService:
         if truck_ids is None:
             return
         for truck_id in truck_ids:
-            await self.fuel._truck(truck_id)
+            await self.fuel.truck(truck_id)
 
     async def readings_table(
         self,

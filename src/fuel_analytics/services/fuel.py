@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fuel_analytics.domain.errors import InvalidField, TruckNotFound
+from fuel_analytics.domain.errors import InvalidField
 from fuel_analytics.domain.fuel import (
     DailyFuel,
     DefBand,
@@ -29,6 +29,7 @@ from fuel_analytics.domain.ports import (
     TruckRegistry,
 )
 from fuel_analytics.services.derived import ONE_DAY, DerivedResults, fuel_view, midnight
+from fuel_analytics.services.registry import require_truck
 
 DEF_CONTEXT = timedelta(days=3)
 ALL_EVENTS = 1_000_000
@@ -118,11 +119,9 @@ class FuelService:
         last_day = (exact.end - timedelta(microseconds=1)).date()
         return Period(midnight(exact.start.date()), midnight(last_day + ONE_DAY))
 
-    async def _truck(self, truck_id: TruckId) -> Truck:
-        truck = await self.trucks.get(truck_id)
-        if truck is None:
-            raise TruckNotFound(truck_id)
-        return fuel_view(truck)
+    async def truck(self, truck_id: TruckId) -> Truck:
+        """The truck as the fuel rules see it; TruckNotFound when unknown."""
+        return fuel_view(await require_truck(self.trucks, truck_id))
 
     async def _days(self, truck_ids: Sequence[TruckId] | None, period: Period) -> list[DailyFuel]:
         return await self.results.daily(truck_ids, period.start.date(), period.end.date())
@@ -134,7 +133,7 @@ class FuelService:
     async def truck_report(
         self, truck_id: TruckId, start: datetime | None, end: datetime | None
     ) -> TruckFuelReport:
-        truck = await self._truck(truck_id)
+        truck = await self.truck(truck_id)
         period = self.period(start, end)
         await self.derived.ensure_fresh([truck_id], period.start, period.end)
         days = await self._days([truck_id], period)
@@ -162,7 +161,7 @@ class FuelService:
     async def events(self, query: EventQuery) -> list[StoredEvent]:
         if query.truck_ids is not None:
             for truck_id in query.truck_ids:
-                await self._truck(truck_id)
+                await self.truck(truck_id)
         start = query.start or datetime.min.replace(tzinfo=self.clock.now().tzinfo)
         end = query.end or self.clock.now() + ONE_DAY
         await self.derived.ensure_fresh(

@@ -12,6 +12,14 @@ from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.ports import TruckRegistry
 
 
+async def require_truck(trucks: TruckRegistry, truck_id: TruckId) -> Truck:
+    """The registry entry, or TruckNotFound (404 for a missing truck, in every endpoint)."""
+    truck = await trucks.get(truck_id)
+    if truck is None:
+        raise TruckNotFound(truck_id)
+    return truck
+
+
 def check_thresholds(thresholds: Mapping[str, float]) -> None:
     try:
         validate_thresholds(thresholds)
@@ -27,10 +35,7 @@ class RegistryService:
     trucks: TruckRegistry
 
     async def get(self, truck_id: TruckId) -> Truck:
-        truck = await self.trucks.get(truck_id)
-        if truck is None:
-            raise TruckNotFound(truck_id)
-        return truck
+        return await require_truck(self.trucks, truck_id)
 
     async def put(self, truck: Truck) -> tuple[Truck, bool]:
         """Create or replace; says whether the truck is new. Threshold overrides are checked
