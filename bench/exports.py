@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
-from bench.harness import rss_kb, sample, server
+from bench.harness import percentile, rss_kb, sample, server
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
 from fuel_analytics.adapters.sqlalchemy.schema import upgrade
@@ -114,9 +114,11 @@ async def export_once(port: int, pid: int, path: str, rows: int, probe: bool) ->
         "rss_after_mb": round(peak / 1024, 1),
     }
     if latencies:
-        all_ms = sorted(t for lat in latencies for t in [lat.p50_ms, lat.p99_ms])  # type: ignore[attr-defined]
-        result["sensors_p50_ms"] = round(all_ms[len(all_ms) // 2], 1)
-        result["sensors_p99_ms"] = round(max(lat.p99_ms for lat in latencies), 1)  # type: ignore[attr-defined]
+        every = sorted(t for lat in latencies for t in lat.times_ms)  # type: ignore[attr-defined]
+        result["sensors_requests"] = len(every)
+        result["sensors_p50_ms"] = round(percentile(every, 0.50), 1)
+        result["sensors_p99_ms"] = round(percentile(every, 0.99), 1)
+        result["sensors_max_ms"] = round(every[-1], 1)
     return result
 
 

@@ -26,12 +26,17 @@ class Latency:
     p99_ms: float
     max_ms: float
     errors: int
+    times_ms: tuple[float, ...] = ()
 
     def line(self) -> str:
         return (
             f"{self.name:<48} n={self.count:<5} p50 {self.p50_ms:8.2f} ms  "
             f"p99 {self.p99_ms:8.2f} ms  max {self.max_ms:8.2f} ms  errors {self.errors}"
         )
+
+
+def percentile(sorted_ms: list[float], fraction: float) -> float:
+    return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * fraction))]
 
 
 def rss_kb(pid: int) -> int:
@@ -94,7 +99,8 @@ async def sample(
         name,
         len(times),
         statistics.median(times),
-        times[min(len(times) - 1, int(len(times) * 0.99))],
+        percentile(times, 0.99),
         times[-1],
         errors,
+        tuple(times),
     )
