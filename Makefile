@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MYSQL_TEST_URL ?= mysql+asyncmy://fuel_test:fuel_test@127.0.0.1:3306/fuel_test
 
 .PHONY: run serve test lint typecheck contracts pytest migrate load-demo clean \
-	evaluate evaluate-components bench-history bench-exports
+	evaluate evaluate-components bench-history bench-exports bench-ingest
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ evaluate-components: $(STAMP)
 ## A year of 1-minute data: component history latency next to /sensors, same run.
 bench-history: $(STAMP)
 	$(BIN)/python -m bench.history
+
+## The store's ingestion rate, SQLite and MariaDB side by side.
+bench-ingest: $(STAMP)
+	scripts/mysql-test-db.sh
+	$(BIN)/python -m bench.ingest
 
 ## 1,000,000 readings from MariaDB as CSV and XLSX: rows/s, server RSS growth, /sensors p99.
 bench-exports: $(STAMP)

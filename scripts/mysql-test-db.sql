@@ -10,3 +10,7 @@ CREATE DATABASE IF NOT EXISTS fuel_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_u
 GRANT ALL PRIVILEGES ON fuel_bench.* TO 'fuel_test'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON fuel_bench.* TO 'fuel_test'@'localhost';
 FLUSH PRIVILEGES;
+CREATE DATABASE IF NOT EXISTS fuel_bench_ingest CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+GRANT ALL PRIVILEGES ON fuel_bench_ingest.* TO 'fuel_test'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON fuel_bench_ingest.* TO 'fuel_test'@'localhost';
+FLUSH PRIVILEGES;
