@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import csv
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -204,12 +205,19 @@ def _when(text: str) -> datetime:
         raise argparse.ArgumentTypeError(error.detail) from None
 
 
+def _stopped(signum: int, frame: object) -> None:
+    """After uvicorn's graceful shutdown it raises the signal again for the previous
+    handler: this one, so a SIGTERM-ed server that finished its requests exits 0."""
+    raise SystemExit(0)
+
+
 def serve(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if settings.resolved_database_url.startswith("sqlite") and settings.workers > 1:
         print("note: SQLite serialises writes; use MySQL for several workers", file=sys.stderr)
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(
         "fuel_analytics.entrypoints.http.asgi:create",
         factory=True,
