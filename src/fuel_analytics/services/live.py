@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fuel_analytics.domain.errors import NoReadingsYet, TruckNotFound
@@ -40,8 +41,10 @@ class LiveService:
             raise NoReadingsYet(truck_id)
         return snapshot(truck, state, now=self.clock.now(), rules=self.rules)
 
-    async def _listings(self) -> list[TruckListing]:
-        trucks = await self.trucks.all()
+    async def _listings(self, trucks: Sequence[Truck] | None = None) -> list[TruckListing]:
+        """These trucks (default: all) with their live snapshot, None if never heard from."""
+        if trucks is None:
+            trucks = await self.trucks.all()
         states = {s.truck_id: s for s in await self.latest.all_latest()}
         now = self.clock.now()
         out = []
@@ -56,17 +59,7 @@ class LiveService:
     ) -> Page[TruckListing]:
         if status is None:
             page = await self.trucks.page(offset, limit)
-            states = {s.truck_id: s for s in await self.latest.all_latest()}
-            now = self.clock.now()
-            items = tuple(
-                TruckListing(
-                    t,
-                    None
-                    if t.truck_id not in states
-                    else snapshot(t, states[t.truck_id], now=now, rules=self.rules),
-                )
-                for t in page.items
-            )
+            items = tuple(await self._listings(page.items))
             return Page(items=items, total=page.total, offset=offset, limit=limit)
         matching = [
             listing
