@@ -42,6 +42,7 @@ from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.registry import RegistryService
 from fuel_analytics.simulation import FleetConfig, simulate_fleet
 from fuel_analytics.simulation.component_scoring import component_report, evaluate_components
+from fuel_analytics.simulation.trip_scoring import evaluate_trips, trip_report
 
 IMPORT_BATCH = 1_000
 DEMO_BATCH = 2_000
@@ -247,6 +248,10 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--seed", type=int, default=42)
     comp.add_argument("--trucks", type=int, default=25)
     comp.add_argument("--days", type=int, default=45)
+    trips = sub.add_parser("evaluate-trips", help="trip detection against simulated truth")
+    trips.add_argument("--seed", type=int, default=42)
+    trips.add_argument("--trucks", type=int, default=25)
+    trips.add_argument("--days", type=int, default=14)
     exp = sub.add_parser("export", help="write readings, fuel events or the fuel report")
     exp.add_argument("what", choices=["readings", "fuel-events", "fuel-report"])
     exp.add_argument("--from", dest="start", type=_when, default=None, help="RFC 3339")
@@ -299,6 +304,12 @@ def main(argv: list[str] | None = None) -> int:
             FleetConfig(trucks=args.trucks, days=args.days, seed=args.seed, end=end)
         )
         print(component_report(evaluate_components(fleet)))
+    elif args.command == "evaluate-trips":
+        end = datetime(2026, 1, 31, tzinfo=UTC)
+        fleet = simulate_fleet(
+            FleetConfig(trucks=args.trucks, days=args.days, seed=args.seed, end=end)
+        )
+        print(trip_report(evaluate_trips(fleet)))
     elif args.command == "demo":
         asyncio.run(load_demo(settings))
         serve(settings)

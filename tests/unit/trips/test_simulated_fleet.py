@@ -8,9 +8,11 @@ from functools import cache
 from fuel_analytics.domain.model import TruckId
 from fuel_analytics.domain.trips import Trip, TripRules, detect_trips
 from fuel_analytics.simulation import FleetConfig, SimulatedFleet, simulate_fleet
-from fuel_analytics.simulation.truth import TruthTrip
-
-ODOMETER_RESOLUTION_MI = 0.1
+from fuel_analytics.simulation.trip_scoring import (
+    ODOMETER_RESOLUTION_MI,
+    best_match,
+    matches,
+)
 
 
 @cache
@@ -22,25 +24,6 @@ def fleet() -> tuple[SimulatedFleet, dict[TruckId, list[Trip]]]:
         t.truck_id: detect_trips(t, list(sim.readings(t.truck_id)), TripRules()) for t in sim.trucks
     }
     return sim, found
-
-
-def best_match(truth: TruthTrip, found: list[Trip]) -> Trip | None:
-    overlapping = [t for t in found if t.start < truth.end and truth.start < t.end]
-    return max(
-        overlapping,
-        key=lambda t: min(t.end, truth.end) - max(t.start, truth.start),
-        default=None,
-    )
-
-
-def matches(truth: TruthTrip, trip: Trip | None, *, slack_mi: float) -> bool:
-    if trip is None or trip.distance_mi is None:
-        return False
-    return (
-        abs((trip.start - truth.start).total_seconds()) <= 120
-        and abs((trip.end - truth.end).total_seconds()) <= 120
-        and abs(trip.distance_mi - truth.distance_mi) <= max(0.02 * truth.distance_mi, slack_mi)
-    )
 
 
 def test_complete_trips_are_found_with_their_times_and_distance() -> None:
