@@ -23,6 +23,8 @@ from fuel_analytics.domain.errors import InvalidField
 from fuel_analytics.domain.fuel.rules import FuelRules
 from fuel_analytics.domain.latest import StatusRules
 
+_FUEL: Final = FuelRules()
+
 
 @dataclass(frozen=True, slots=True)
 class TripRules:
@@ -30,14 +32,15 @@ class TripRules:
 
     # trips and stops
     trip_end_stop_s: float = 600.0
-    # series, distance and fuel (the fuel rules' values; passed on to measure_intervals)
-    segment_gap_s: float = 1800.0
-    speed_integration_max_gap_s: float = 300.0
-    rate_integration_max_gap_s: float = 600.0
-    max_plausible_mph: float = 90.0
-    odometer_resolution_mi: float = 0.1
-    mpg_min_distance_mi: float = 10.0
-    mpg_min_fuel_gal: float = 1.0
+    # series, distance and fuel: the fuel rules' defaults (one source), passed on to
+    # measure_intervals; overridable here like any trip threshold
+    segment_gap_s: float = _FUEL.segment_gap_s
+    speed_integration_max_gap_s: float = _FUEL.speed_integration_max_gap_s
+    rate_integration_max_gap_s: float = _FUEL.rate_integration_max_gap_s
+    max_plausible_mph: float = _FUEL.max_plausible_mph
+    odometer_resolution_mi: float = _FUEL.odometer_resolution_mi
+    mpg_min_distance_mi: float = _FUEL.mpg_min_distance_mi
+    mpg_min_fuel_gal: float = _FUEL.mpg_min_fuel_gal
     # speeding and harsh events
     speeding_above_mph: float = 68.0
     harsh_max_gap_s: float = 5.0
