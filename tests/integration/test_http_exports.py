@@ -863,3 +863,20 @@ async def test_live_sensors_answer_while_a_large_export_streams(fixed: httpx.Asy
     assert header == DEFAULT_HEADER
     assert len(lines) == len(rows)
     assert [line[0] for line in lines[::BIG_PER_TRUCK]] == list(BIG_TRUCKS)
+
+
+async def test_csv_timestamps_keep_their_microseconds(client: httpx.AsyncClient) -> None:
+    """The database formats the CSV's timestamps: exactly as isoformat() + "Z" would."""
+    stamps = ["2026-01-03T01:00:00.123456Z", "2026-01-03T01:01:00Z", "2026-01-03T01:02:00.5Z"]
+    body = {"readings": [{"truck_id": "US-1", "ts": ts, "speed_mph": 10} for ts in stamps]}
+    assert (await client.post("/api/v2/telemetry", json=body)).status_code == 200
+    params = {"from": "2026-01-03T00:00:00Z", "to": "2026-01-04T00:00:00Z", "truck_id": "US-1",
+              "columns": "ts,speed_mph"}  # fmt: skip
+    response = await client.get(f"{EXPORT}/readings.csv", params=params)
+    assert response.status_code == 200, response.text
+    lines = list(csv.reader(io.StringIO(response.text, newline="")))[1:]
+    assert [line[0] for line in lines] == [
+        "2026-01-03T01:00:00.123456Z",
+        "2026-01-03T01:01:00Z",
+        "2026-01-03T01:02:00.500000Z",
+    ]

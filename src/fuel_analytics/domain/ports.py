@@ -151,9 +151,12 @@ class ReadingRows(Protocol):
         end: datetime,
         columns: Sequence[str],
         batch: int,
+        *,
+        text_timestamps: bool = False,
     ) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
         """Readings' values for ``columns`` with start <= ts < end, by truck then time, in
-        batches from a server-side cursor. Stopping early releases the connection at once."""
+        batches. Stopping early releases the connection at once. ``text_timestamps``: ts as
+        RFC 3339 UTC text ("2026-01-05T14:02:00.000000Z"), formatted by the database."""
         ...
 
 

@@ -178,7 +178,11 @@ async def export(settings: Settings, args: Any) -> int:
         elif args.what == "readings":
             period = exports.period(args.start, args.end)
             columns = exports.reading_columns(args.columns)
-            tables = [await exports.readings_table(trucks, period, columns)]
+            tables = [
+                await exports.readings_table(
+                    trucks, period, columns, text_timestamps=args.format == "csv"
+                )
+            ]
         else:
             period = exports.period(args.start, args.end)
             query = EventQuery(truck_ids=trucks, start=period.start, end=period.end)

@@ -102,10 +102,21 @@ class ExportService:
         truck_ids: Collection[TruckId] | None,
         period: Period,
         columns: Sequence[Column],
+        *,
+        text_timestamps: bool = False,
     ) -> Table:
+        """``text_timestamps``: ts comes as RFC 3339 text from the database (for text
+        formats: no per-row conversion at all), else as datetimes (for XLSX date cells)."""
         await self._known(truck_ids)
         names = [c.name for c in columns]
-        rows = self.readings.stream(truck_ids, period.start, period.end, names, EXPORT_BATCH)
+        rows = self.readings.stream(
+            truck_ids, period.start, period.end, names, EXPORT_BATCH,
+            text_timestamps=text_timestamps,
+        )  # fmt: skip
+        if text_timestamps:
+            columns = [
+                Column(c.name, "text", c.unit) if c.kind == "datetime" else c for c in columns
+            ]
         return Table("readings", tuple(columns), rows)
 
     async def events_table(self, query: EventQuery) -> Table:

@@ -15,13 +15,41 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    String,
+    case,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fuel_analytics.adapters.sqlalchemy.connections import connect
 from fuel_analytics.adapters.sqlalchemy.errors import storage_errors
 from fuel_analytics.adapters.sqlalchemy.tables import readings, trucks
 from fuel_analytics.domain.model import TruckId
+
+
+def rfc3339(dialect: str) -> ColumnElement[str]:
+    """The stored UTC timestamp as RFC 3339 text, formatted by the database itself, exactly
+    as Python's isoformat() + "Z" would (microseconds only when there are any)."""
+    if dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff"
+        text = type_coerce(readings.c.ts, String())
+        whole = func.substr(text, 1, 10).concat("T").concat(func.substr(text, 12, 8))
+        return case(
+            (func.substr(text, 20) == ".000000", whole.concat("Z")),
+            else_=func.replace(text, " ", "T").concat("Z"),
+        )
+    return case(
+        (
+            func.microsecond(readings.c.ts) == 0,
+            func.date_format(readings.c.ts, literal("%Y-%m-%dT%H:%i:%sZ")),
+        ),
+        else_=func.date_format(readings.c.ts, literal("%Y-%m-%dT%H:%i:%s.%fZ")),
+    )
 
 
 class SqlReadingRows:
@@ -43,14 +71,18 @@ class SqlReadingRows:
         end: datetime,
         columns: Sequence[str],
         batch: int,
+        *,
+        text_timestamps: bool = False,
     ) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
         # timestamps come back naive UTC (what the column stores): no per-row tz conversion
         ts = type_coerce(readings.c.ts, DateTime()).label("ts")
-        wanted = [ts if name == "ts" else readings.c[name] for name in columns]
-        # the page key: the ts column when exported, else an extra last column
-        ts_at = columns.index("ts") if "ts" in columns else len(wanted)
+        shown = rfc3339(self._engine.dialect.name).label("ts") if text_timestamps else ts
+        wanted = [shown if name == "ts" else readings.c[name] for name in columns]
+        # the page key: the ts column when exported as a datetime, else an extra last column
+        keyed = "ts" in columns and not text_timestamps
+        ts_at = columns.index("ts") if keyed else len(wanted)
         width = len(wanted)
-        extra = [] if "ts" in columns else [ts]
+        extra = [] if keyed else [ts]
         base = select(*wanted, *extra).order_by(readings.c.ts).limit(batch)
         truck_list = await self._truck_ids(truck_ids)
         with storage_errors():

@@ -83,7 +83,9 @@ async def _readings(request: Request, exports: ExportService, kind: str) -> Resp
     query = parse_query(ReadingsExportQuery, request)
     period = exports.period(query.from_, query.to)
     columns = exports.reading_columns(_names(query.columns))
-    table = await exports.readings_table(_trucks(query.truck_id), period, columns)
+    table = await exports.readings_table(
+        _trucks(query.truck_id), period, columns, text_timestamps=kind == "csv"
+    )
     media = CSV if kind == "csv" else XLSX
     return _stream(_as(kind, [table]), media, _file_name("readings", period, kind))
 
