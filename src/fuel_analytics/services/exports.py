@@ -23,7 +23,7 @@ DEFAULT_READING_COLUMNS = (
     "odometer_mi", "engine_hours", "coolant_temp_f", "oil_pressure_psi", "battery_voltage",
     "def_level_pct", "lat", "lon",
 )  # fmt: skip
-EXPORT_BATCH = 1_000
+EXPORT_BATCH = 500
 EVENT_PAGE = 5_000
 EXPORT_PERIODS = PeriodRules(default=timedelta(days=7), longest=timedelta(days=366))
 
