@@ -37,6 +37,7 @@ from fuel_analytics.domain.ports import Clock
 from fuel_analytics.entrypoints.container import build_container
 from fuel_analytics.entrypoints.http.app import create_app
 from fuel_analytics.entrypoints.settings import Settings
+from fuel_analytics.services.exports import EXPORT_BATCH
 from tests.integration.conftest import serving
 from tests.integration.conftest import test_settings as settings_for
 from tests.integration.http_helpers import iso
@@ -786,7 +787,7 @@ async def test_a_client_that_stops_reading_stops_the_export_and_frees_the_pool(
         # a small receive buffer too: the client's kernel does not read ahead either
         small_buffer = [(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)]
         params = period(NOW - timedelta(days=2), NOW)
-        pages = len(BIG_TRUCKS) * -(-BIG_PER_TRUCK // 2_000)  # at most 2,000 rows a page
+        pages = len(BIG_TRUCKS) * -(-BIG_PER_TRUCK // EXPORT_BATCH)  # pages of EXPORT_BATCH rows
         for kind in ("csv", "xlsx"):
             caplog.clear()
             with reading_queries(db) as queries:
