@@ -536,3 +536,62 @@ async def test_a_stream_cancelled_half_way_ends_cancelled(kind: str) -> None:
     del task
     gc.collect()
     assert outcome == "CancelledError()"
+
+
+class Source:
+    """Rows from something that must be given back (a database connection): ``open`` until
+    the generator is closed."""
+
+    def __init__(self) -> None:
+        self.open = False
+
+    async def rows(self) -> AsyncIterator[Sequence[Any]]:
+        self.open = True
+        try:
+            async for batch in endless():
+                yield batch
+        finally:
+            await asyncio.sleep(0.01)  # giving a connection back is a round trip
+            self.open = False
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+async def test_closing_a_stream_half_way_closes_its_rows_at_once(kind: str) -> None:
+    """Not when the garbage collector finds them: the source holds a pooled connection."""
+    source = Source()
+    t = Table("readings", COLUMNS, source.rows())
+    chunks = csv_chunks(t) if kind == "csv" else xlsx_chunks([t])
+    assert await anext(chunks)
+    assert await anext(chunks)
+    assert source.open
+    await chunks.aclose()  # type: ignore[attr-defined]
+    assert not source.open
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+async def test_cancelling_a_stream_again_and_again_still_closes_its_rows(kind: str) -> None:
+    """What anyio does to a task in a cancelled scope (Starlette's disconnect): a cancellation
+    at every await, also during clean-up. The rows are closed all the same."""
+    source = Source()
+    t = Table("readings", COLUMNS, source.rows())
+    received: list[int] = []
+
+    async def consume() -> None:
+        async for chunk in csv_chunks(t) if kind == "csv" else xlsx_chunks([t]):
+            received.append(len(chunk))
+
+    task = asyncio.create_task(consume())
+    while len(received) < 2 and not task.done():
+        await asyncio.sleep(0.005)
+    for _ in range(20):  # keep cancelling while it cleans up
+        task.cancel()
+        await asyncio.sleep(0.001)
+        if task.done():
+            break
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):  # the source's clean-up runs in a task of its own
+        if not source.open:
+            break
+        await asyncio.sleep(0.005)
+    assert not source.open

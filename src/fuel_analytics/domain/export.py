@@ -8,8 +8,7 @@ Rows arrive in batches from an async iterator, so nothing ever holds a whole exp
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,9 +34,25 @@ class Table:
     rows: Rows
 
 
-async def prefetched(rows: Rows) -> Rows:
+async def settle(future: asyncio.Future[Any]) -> None:
+    """Wait until ``future`` is done, even while this task is being cancelled (anyio cancels
+    a task again at every await inside a cancelled scope): for clean-up that must not leave
+    work running behind it. A cancellation received meanwhile is raised afterwards."""
+    cancelled = False
+    while not future.done():
+        try:
+            await asyncio.wait([future])
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+async def prefetched(rows: Rows) -> AsyncGenerator[Sequence[Sequence[Any]], None]:
     """The same batches, the next one already being fetched while the caller works on the
-    current one (a database round trip overlaps formatting)."""
+    current one (a database round trip overlaps formatting). Closing this generator (the
+    caller stopped early) stops the fetch under way and closes ``rows``, so a connection it
+    holds goes back to its pool at once, not when the garbage collector finds it."""
     iterator = aiter(rows)
     pending: asyncio.Future[Sequence[Sequence[Any]]] = asyncio.ensure_future(anext(iterator))
     try:
@@ -49,10 +64,19 @@ async def prefetched(rows: Rows) -> Rows:
             pending = asyncio.ensure_future(anext(iterator))
             yield batch
     finally:
-        if not pending.done():
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await pending
+        pending.cancel()
+        try:
+            await settle(pending)
+        finally:
+            if not pending.cancelled():
+                pending.exception()  # retrieved: no "exception was never retrieved" warning
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                # in a task of its own: outside any cancelled scope of the caller's task, so
+                # the clean-up (returning a connection: a round trip) is not interrupted
+                closing = asyncio.ensure_future(close())
+                await settle(closing)
+                closing.result()
 
 
 async def rows_of(items: Sequence[Sequence[Any]]) -> Rows:

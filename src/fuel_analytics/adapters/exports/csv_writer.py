@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -60,5 +61,6 @@ async def csv_chunks(table: Table) -> AsyncIterator[bytes]:
     csv.writer(header, lineterminator="\r\n").writerow([c.title for c in table.columns])
     yield header.getvalue().encode()
     format_batch = _formatter(table.columns)
-    async for batch in prefetched(table.rows):
-        yield await asyncio.to_thread(format_batch, batch)
+    async with contextlib.aclosing(prefetched(table.rows)) as batches:
+        async for batch in batches:
+            yield await asyncio.to_thread(format_batch, batch)

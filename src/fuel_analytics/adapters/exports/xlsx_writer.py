@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from fuel_analytics.domain.export import Column, Table, prefetched
+from fuel_analytics.domain.export import Column, Table, prefetched, settle
 
 EXCEL_MAX_ROWS = 1_048_576
 EPOCH = datetime(1899, 12, 30)
@@ -246,13 +246,14 @@ async def xlsx_chunks(
     try:
         for table in tables:
             sheet = _SheetWriter(book, names, table, max_rows)
-            async for batch in prefetched(table.rows):
-                # XML and deflate in a worker thread (zlib releases the GIL): the event loop
-                # keeps answering other requests while a large workbook is written
-                writing = asyncio.ensure_future(asyncio.to_thread(sheet.write_rows, batch))
-                await asyncio.shield(writing)
-                if sum(len(p) for p in sink.parts) >= FLUSH_BYTES:
-                    yield sink.drain()
+            async with contextlib.aclosing(prefetched(table.rows)) as batches:
+                async for batch in batches:
+                    # XML and deflate in a worker thread (zlib releases the GIL): the event
+                    # loop keeps answering other requests while a large workbook is written
+                    writing = asyncio.ensure_future(asyncio.to_thread(sheet.write_rows, batch))
+                    await asyncio.shield(writing)
+                    if sum(len(p) for p in sink.parts) >= FLUSH_BYTES:
+                        yield sink.drain()
             sheet.close()
             sheet = None
             yield sink.drain()
@@ -261,12 +262,14 @@ async def xlsx_chunks(
         book.close()
         yield sink.drain()
     finally:  # also when stopped half-way (client gone, error): close quietly
-        if writing is not None and not writing.done():
-            await asyncio.wait([writing])  # the worker thread still owns the sheet
-        if sheet is not None:
-            with contextlib.suppress(Exception):
-                sheet.close()
-        if book.fp is not None:
-            with contextlib.suppress(Exception):
-                book.close()
-        sink.drain()
+        try:
+            if writing is not None:
+                await settle(writing)  # the worker thread may still own the sheet
+        finally:
+            if sheet is not None:
+                with contextlib.suppress(Exception):
+                    sheet.close()
+            if book.fp is not None:
+                with contextlib.suppress(Exception):
+                    book.close()
+            sink.drain()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 
+import anyio
 from dependency_injector.wiring import Provide, inject
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from fuel_analytics.adapters.exports.csv_writer import csv_chunks
 from fuel_analytics.adapters.exports.xlsx_writer import xlsx_chunks
@@ -67,8 +69,27 @@ def _file_name(stem: str, period: Period, suffix: str) -> str:
     return f"{stem}_{day(period.start)}-{day(period.end)}.{suffix}"
 
 
+class ClosingStreamingResponse(StreamingResponse):
+    """A StreamingResponse that always closes its body generator when it ends.
+
+    Starlette cancels the sending task when the client disconnects; if that happens while
+    the generator waits at a ``yield`` it is left suspended, and what it holds (an export's
+    database connection) would only be released when the garbage collector finds it. Here
+    it is closed at once, shielded from the cancellation under way.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            body = self.body_iterator
+            if isinstance(body, AsyncGenerator):
+                with anyio.CancelScope(shield=True):
+                    await body.aclose()
+
+
 def _stream(chunks: AsyncIterator[bytes], media: str, file_name: str) -> Response:
-    return StreamingResponse(
+    return ClosingStreamingResponse(
         chunks,
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
