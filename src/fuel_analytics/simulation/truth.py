@@ -1,8 +1,15 @@
-"""Ground truth: what really happened, to measure detection against (DOMAIN.md §8)."""
+"""Ground truth: what really happened, to measure detection against (DOMAIN.md §8).
+
+Trips are true from the plan: a trip runs from the first DRIVE phase to the last one before
+a stop of >= 10 min. Not every true trip can be measured from the readings: one cut by the
+end of the period is not ``complete``, and one that overlaps an injected offline window
+(the device silent for 1-6 h) is ``offline``, since nothing is sent from inside the gap.
+Only ``measurable`` trips (complete and not offline) are what trip detection is scored on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -13,6 +20,11 @@ from fuel_analytics.simulation.events import SensorScript, to_dt
 from fuel_analytics.simulation.plan import DRIVE, IDLE
 
 TRIP_END_STOP_S = 600.0  # DOMAIN.md §3: a stop of >= 10 min ends a trip
+# A trip is measurable only when the device reported throughout it, from this long before
+# its start (the reading before the start, which places the start and its first miles: the
+# speed-integration gap) to the end of its trip-ending stop (what shows that it ended).
+OFFLINE_MARGIN_BEFORE_S = 300.0
+OFFLINE_MARGIN_AFTER_S = TRIP_END_STOP_S
 
 EVENT_KINDS = (
     "REFUEL",
@@ -66,6 +78,17 @@ class TruthTrip:
     stop_count: int  # stops < 10 min inside the trip
     max_speed_mph: float  # the fastest cruise speed (readings add ~1-4 mph of noise)
     complete: bool  # False when the period ended during the trip
+    # True when the device was offline (an injected data gap, TruckTruth.offline_windows)
+    # during the trip, or within OFFLINE_MARGIN_BEFORE_S before it / OFFLINE_MARGIN_AFTER_S
+    # after it. Nothing is sent from inside such a gap, so no detector can know when the
+    # trip started or ended or how far it went (a gap > 30 min breaks the series, DOMAIN.md
+    # §3): it is not measurable, and trip scoring leaves it out, counted apart.
+    offline: bool = False
+
+    @property
+    def measurable(self) -> bool:
+        """Complete and fully reported: what trip detection is scored on."""
+        return self.complete and not self.offline
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +147,14 @@ class _Trip:
     max_speed: float = 0.0
 
 
-def _trips(plan: Plan) -> list[TruthTrip]:
+def _offline(trip: _Trip, offline: Sequence[tuple[float, float]]) -> bool:
+    """Does an offline window overlap the trip, with its margins?"""
+    lo = trip.start - OFFLINE_MARGIN_BEFORE_S
+    hi = trip.end + OFFLINE_MARGIN_AFTER_S
+    return any(a < hi and lo < b for a, b in offline)
+
+
+def _trips(plan: Plan, offline: Sequence[tuple[float, float]] = ()) -> list[TruthTrip]:
     truck_id = plan.profile.truck_id
     out: list[TruthTrip] = []
     cur: _Trip | None = None
@@ -147,6 +177,7 @@ def _trips(plan: Plan) -> list[TruthTrip]:
                 trip.stops,
                 round(trip.max_speed, 1),
                 complete,
+                _offline(trip, offline),
             )
         )
 
@@ -213,7 +244,7 @@ def truck_truth(
     if plan.phases:
         eng = plan.phases[-1].eng_h1
     burned = moving + idle_fuel
-    trips = _trips(plan)
+    trips = _trips(plan, script.offline)
     refuel = sum(r.gallons for r in plan.records if r.kind == "REFUEL")
     stolen = sum(r.gallons for r in plan.records if r.kind in ("THEFT", "SIPHONING"))
     first, last = plan.phases[0], plan.phases[-1]

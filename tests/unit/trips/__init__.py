@@ -8,15 +8,23 @@ from datetime import UTC, datetime, timedelta
 from fuel_analytics.domain.model import Reading, Truck, TruckId
 
 T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
+ROAD_MILES_PER_DEG = 69.05 * 1.25  # a road 1.25 x as long as the straight line
 TRUCK = Truck(truck_id=TruckId("T1"), make="Volvo", model="VNL", year=2021, baseline_mpg=6.5)
 
 
 @dataclass
 class Builder:
     """Appends a reading every ``step_s``; the odometer and fuel counter follow the speed
-    exactly (trapezoids), so distance is known in closed form."""
+    exactly (trapezoids), so distance is known in closed form.
+
+    The truck drives north: its latitude moves by ``odometer / miles_per_deg`` (the default
+    makes GPS useless as a distance; ``ROAD_MILES_PER_DEG`` is a road 1.25 x the straight
+    line). ``with_odometer`` / ``with_counter`` False leave those fields out."""
 
     step_s: float = 60.0
+    miles_per_deg: float = 1000.0
+    with_odometer: bool = True
+    with_counter: bool = True
     t: datetime = T0
     odometer: float = 1000.0
     fuel: float = 500.0
@@ -32,9 +40,9 @@ class Builder:
                 speed_mph=speed,
                 rpm=1200.0 if speed > 2 else (650.0 if engine else 0.0),
                 fuel_rate_gph=(speed / 6.5 if speed > 2 else (0.8 if engine else 0.0)),
-                odometer_mi=round(self.odometer, 6),
-                total_fuel_gal=round(self.fuel, 6),
-                lat=40.0 + self.odometer / 1000.0,
+                odometer_mi=round(self.odometer, 6) if self.with_odometer else None,
+                total_fuel_gal=round(self.fuel, 6) if self.with_counter else None,
+                lat=40.0 + self.odometer / self.miles_per_deg,
                 lon=-80.0,
                 driver_id=self.driver,
                 **extra,  # type: ignore[arg-type]

@@ -139,3 +139,64 @@ def test_rules_reject_unknown_names_and_bad_weights() -> None:
     with pytest.raises(InvalidField):
         RULES.with_overrides({"trip_end_stop_s": -1})
     assert RULES.with_overrides({"moving_above_mph": 5}).status.moving_above_mph == 5
+
+
+# -- distance without an odometer: the speed integral, apportioned by GPS ------------------
+
+
+def _no_odometer_trip(
+    *, jump_at: int | None = None, with_gps: bool = True
+) -> tuple[list[Reading], float]:
+    """A truck without an odometer, sampled every 100 s: it sets off 90 s into an interval,
+    drives 39 min at 30 mph (the speedometer reads +-2.5 mph) on a road 1.25 x the straight
+    line, and stops 10 s into an interval. Returns the readings and the true miles."""
+    step, start, end = 100.0, 1090.0, 3410.0
+    miles_per_s = 30.0 / 3600.0
+    rows = []
+    for k in range(60):
+        t = k * step
+        moving = start <= t < end
+        driven = (min(max(t, start), end) - start) * miles_per_s
+        rows.append(
+            Reading(
+                TruckId("T1"),
+                T0 + timedelta(seconds=t),
+                speed_mph=30.0 + (2.5 if k % 2 else -2.5) if moving else 0.0,
+                rpm=1200.0 if moving else 650.0,
+                fuel_rate_gph=30.0 / 6.5 if moving else 0.8,
+                lat=(40.0 + driven / (69.05 * 1.25) + (1.0 if k == jump_at else 0.0))
+                if with_gps
+                else None,
+                lon=-80.0 if with_gps else None,
+            )
+        )
+    return rows, (end - start) * miles_per_s
+
+
+def test_without_an_odometer_gps_places_the_start_and_the_stop() -> None:
+    rows, truth = _no_odometer_trip()
+    (trip,) = detect_trips(TRUCK, rows, RULES)
+    assert trip.distance_source is Source.SPEED_INTEGRAL
+    assert trip.distance_mi == pytest.approx(truth, rel=0.005)
+    # the trapezoids alone put the start and the stop half-way into their intervals
+    speed_only = RULES.with_overrides({"gps_calibration_min_mi": 1e9})
+    (plain,) = detect_trips(TRUCK, rows, speed_only)
+    assert plain.distance_mi is not None
+    assert abs(plain.distance_mi - truth) > 0.03 * truth
+
+
+def test_a_gps_jump_or_no_gps_leaves_the_speed_integral() -> None:
+    rows, truth = _no_odometer_trip(jump_at=25)
+    (trip,) = detect_trips(TRUCK, rows, RULES)
+    assert trip.distance_mi == pytest.approx(truth, rel=0.005)  # the jump: speed only
+    rows, truth = _no_odometer_trip(with_gps=False)
+    (trip,) = detect_trips(TRUCK, rows, RULES)
+    (plain,) = detect_trips(TRUCK, rows, RULES.with_overrides({"gps_calibration_min_mi": 1e9}))
+    assert trip.distance_mi == plain.distance_mi
+
+
+def test_an_implausible_road_factor_leaves_the_speed_integral() -> None:
+    rows, _ = _no_odometer_trip()
+    (trip,) = detect_trips(TRUCK, rows, RULES.with_overrides({"gps_road_factor_max": 1.2}))
+    (plain,) = detect_trips(TRUCK, rows, RULES.with_overrides({"gps_calibration_min_mi": 1e9}))
+    assert trip.distance_mi == plain.distance_mi

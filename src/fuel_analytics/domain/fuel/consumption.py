@@ -4,7 +4,8 @@ Each quantity takes the best source available for each interval (DOMAIN.md §3):
 
 - distance: the odometer delta (a negative one, or one implying more than
   ``max_plausible_mph`` beyond the odometer's resolution, is discarded and counted as a data
-  quality issue); else the speed integral over gaps <= ``speed_integration_max_gap_s``;
+  quality issue); else the speed integral over gaps <= ``speed_integration_max_gap_s``,
+  apportioned by GPS where both ends have a position (see :func:`_gps_apportion`);
 - fuel: the ECU counter delta (a negative one is ignored and counted); else the fuel-rate
   integral over gaps <= ``rate_integration_max_gap_s``; else the smoothed level's fall
   (filled in later by :func:`level_fuel`, once refuels and drops are known);
@@ -22,6 +23,8 @@ Intervals of a gap longer than ``segment_gap_s`` get nothing.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -32,6 +35,7 @@ from fuel_analytics.domain.fuel.segments import Series
 from fuel_analytics.domain.model import TruckStatus
 
 HOUR = 3600.0
+EARTH_RADIUS_MI = 3958.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,77 @@ def _integral(values: Sequence[float | None], i: int, seconds: float, per: float
     return None
 
 
+def great_circle_mi(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
+    """Haversine distance in miles."""
+    p0, p1 = math.radians(lat0), math.radians(lat1)
+    dp, dl = p1 - p0, math.radians(lon1 - lon0)
+    h = math.sin(dp / 2) ** 2 + math.cos(p0) * math.cos(p1) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_MI * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _gps_apportion(
+    series: Series, distance: list[float], source: Sequence[Source], rules: FuelRules
+) -> None:
+    """Without an odometer, let GPS say where the speed integral's miles were driven.
+
+    Sampled speed is a poor measure of one interval: on the interval in which the truck set
+    off or stopped, the trapezoid cannot know when in it the truck started or stopped (it
+    assumes half-way, up to ``speed x gap / 2`` wrong), and each sample's speed is noisy.
+    The straight line between two GPS fixes is exact about where the truck went but short
+    of the road (bends, turns). So, on every speed-integrated interval with a moving end and
+    a position at both ends: miles = straight-line miles x the road factor, the ratio of the
+    speed integral to the straight-line miles over the intervals moving at both ends, at
+    speeds at most ``gps_calibration_steady_mph`` apart, within ``gps_calibration_window_s``
+    either side. Over that window the miles are the speed integral's; GPS only apportions
+    them. Kept as the plain speed integral when the window covers less than
+    ``gps_calibration_min_mi`` of GPS distance, when the factor is outside
+    ``gps_road_factor_min``..``gps_road_factor_max`` (a speedometer or GPS that is off), or
+    when a straight line implies more than ``max_plausible_mph`` (a GPS jump).
+
+    The window (12 h by default) stays inside the day of context the derived results are
+    recomputed with, so a day recomputed alone gets the distances a full recompute gets.
+    """
+    t, dt, lat, lon = series.t, series.dt, series.lat, series.lon
+    moving = [s is TruckStatus.MOVING for s in series.status]
+    speeds = series.speed
+    limit = rules.max_plausible_mph / HOUR
+    chord: list[float | None] = [None] * len(dt)
+    for i, seconds in enumerate(dt):
+        if source[i] is not Source.SPEED_INTEGRAL or not (moving[i] or moving[i + 1]):
+            continue
+        a0, o0, a1, o1 = lat[i], lon[i], lat[i + 1], lon[i + 1]
+        if a0 is None or o0 is None or a1 is None or o1 is None:
+            continue
+        straight = great_circle_mi(a0, o0, a1, o1)
+        if straight <= limit * seconds:
+            chord[i] = straight
+    # calibration intervals: moving at both ends at a steady speed (where the trapezoid is
+    # right but for the speedometer's noise: no change of pace hides between the samples)
+    steady = rules.gps_calibration_steady_mph
+    at: list[float] = []
+    by_speed, by_gps = [0.0], [0.0]  # running sums over them
+    for i, line in enumerate(chord):
+        if line is not None and moving[i] and moving[i + 1]:
+            a, b = speeds[i], speeds[i + 1]
+            if a is not None and b is not None and abs(a - b) <= steady:
+                at.append(t[i])
+                by_speed.append(by_speed[-1] + distance[i])
+                by_gps.append(by_gps[-1] + line)
+    if not at:
+        return
+    window = rules.gps_calibration_window_s
+    for i, line in enumerate(chord):
+        if line is None:
+            continue
+        lo, hi = bisect_left(at, t[i] - window), bisect_right(at, t[i] + window)
+        gps = by_gps[hi] - by_gps[lo]
+        if gps < rules.gps_calibration_min_mi or gps <= 0:
+            continue
+        factor = (by_speed[hi] - by_speed[lo]) / gps
+        if rules.gps_road_factor_min <= factor <= rules.gps_road_factor_max:
+            distance[i] = line * factor
+
+
 def measure_intervals(series: Series, baseline_mpg: float, rules: FuelRules) -> Intervals:
     size = len(series.dt)
     dt, linked, status = series.dt, series.linked, series.status
@@ -141,15 +216,19 @@ def measure_intervals(series: Series, baseline_mpg: float, rules: FuelRules) -> 
     for i in range(size):
         if not linked[i]:
             continue
-        seconds = dt[i]
-        state = status[i]
         if odo_covered[i]:
             distance_source[i] = Source.ODOMETER
-        elif seconds <= speed_gap:
-            miles = _integral(speeds, i, seconds, HOUR)
+        elif dt[i] <= speed_gap:
+            miles = _integral(speeds, i, dt[i], HOUR)
             if miles is not None:
                 distance[i] = miles
                 distance_source[i] = Source.SPEED_INTEGRAL
+    _gps_apportion(series, distance, distance_source, rules)
+    for i in range(size):
+        if not linked[i]:
+            continue
+        seconds = dt[i]
+        state = status[i]
         used: float | None = None
         if counter_covered[i]:
             fuel_source[i] = Source.ECU_COUNTER

@@ -26,6 +26,15 @@ class FuelRules:
     rate_integration_max_gap_s: float = 600.0
     max_plausible_mph: float = 90.0
     odometer_resolution_mi: float = 0.1
+    # without an odometer, GPS apportions the speed integral (see consumption.py): the
+    # road-to-GPS factor comes from the steady moving intervals (speeds this close) within
+    # this time either side, used only when they cover this much GPS distance and the factor
+    # is plausible
+    gps_calibration_window_s: float = 43200.0
+    gps_calibration_steady_mph: float = 8.0
+    gps_calibration_min_mi: float = 5.0
+    gps_road_factor_min: float = 0.8
+    gps_road_factor_max: float = 2.0
     # MPG (§3)
     mpg_min_distance_mi: float = 10.0
     mpg_min_fuel_gal: float = 1.0

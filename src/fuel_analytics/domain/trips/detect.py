@@ -8,10 +8,10 @@ moving reading breaks the trip off there (nothing is known of the gap): it is in
 as is a trip still under way when the readings end.
 
 Distance and fuel reuse the fuel analytics' per-interval measures (odometer with the
-plausibility rule, else the speed integral; ECU counter, else the rate integral). A trip
-takes its intervals from its start to its end, plus the interval just before its start
-(the truck set off somewhere inside it), so that the trips of a period add up to the
-distance of every interval touching a moving reading.
+plausibility rule, else the speed integral apportioned by GPS; ECU counter, else the rate
+integral). A trip takes its intervals from its start to its end, plus the interval just
+before its start (the truck set off somewhere inside it), so that the trips of a period add
+up to the distance of every interval touching a moving reading.
 """
 
 from __future__ import annotations

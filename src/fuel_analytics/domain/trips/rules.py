@@ -39,6 +39,11 @@ class TripRules:
     rate_integration_max_gap_s: float = _FUEL.rate_integration_max_gap_s
     max_plausible_mph: float = _FUEL.max_plausible_mph
     odometer_resolution_mi: float = _FUEL.odometer_resolution_mi
+    gps_calibration_window_s: float = _FUEL.gps_calibration_window_s
+    gps_calibration_steady_mph: float = _FUEL.gps_calibration_steady_mph
+    gps_calibration_min_mi: float = _FUEL.gps_calibration_min_mi
+    gps_road_factor_min: float = _FUEL.gps_road_factor_min
+    gps_road_factor_max: float = _FUEL.gps_road_factor_max
     mpg_min_distance_mi: float = _FUEL.mpg_min_distance_mi
     mpg_min_fuel_gal: float = _FUEL.mpg_min_fuel_gal
     # speeding and harsh events
@@ -85,6 +90,11 @@ class TripRules:
             rate_integration_max_gap_s=self.rate_integration_max_gap_s,
             max_plausible_mph=self.max_plausible_mph,
             odometer_resolution_mi=self.odometer_resolution_mi,
+            gps_calibration_window_s=self.gps_calibration_window_s,
+            gps_calibration_steady_mph=self.gps_calibration_steady_mph,
+            gps_calibration_min_mi=self.gps_calibration_min_mi,
+            gps_road_factor_min=self.gps_road_factor_min,
+            gps_road_factor_max=self.gps_road_factor_max,
             mpg_min_distance_mi=self.mpg_min_distance_mi,
             mpg_min_fuel_gal=self.mpg_min_fuel_gal,
             status=self.status,
