@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MYSQL_TEST_URL ?= mysql+asyncmy://fuel_test:fuel_test@127.0.0.1:3306/fuel_test
 
-.PHONY: run serve test lint typecheck contracts pytest migrate load-demo clean \
+.PHONY: run serve test lint typecheck contracts pytest browser migrate load-demo clean \
 	evaluate evaluate-components bench-history bench-exports bench-ingest
 
 $(STAMP): pyproject.toml
@@ -40,7 +40,11 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+## Headless Chromium + chromedriver for the dashboard's end-to-end tests (apt, once).
+browser:
+	scripts/ensure-test-tools.sh
+
+pytest: $(STAMP) browser
 	@if [ -n "$$FUEL_TEST_SKIP_MYSQL" ] && [ -z "$$CI" ]; then \
 		$(BIN)/pytest; \
 	else \

@@ -89,6 +89,20 @@ class FuelResultsContract:
         assert found.event == stored
         assert found.event_id.startswith("T1.REFUEL.")
 
+    async def test_a_replace_returns_the_events_it_stores_for_the_first_time(
+        self, results: FuelResults
+    ) -> None:
+        day = (TruckId("T1"), DAY, DAY + timedelta(days=1))
+        refuel, theft = event("T1", 30), event("T1", 90, FuelEventKind.THEFT_SUSPECTED)
+        assert await results.replace(*day, [], [refuel]) == [refuel]
+        assert await results.replace(*day, [], [refuel, theft]) == [theft]  # refuel: again
+        assert await results.replace(*day, [], [refuel, theft]) == []
+        siphon = event("T1", 120, FuelEventKind.SIPHONING)
+        assert await results.replace_siphoning(*day, [siphon]) == [siphon]
+        assert await results.replace_siphoning(*day, [siphon]) == []
+        await results.replace(*day, [], [])  # gone: found again later, it is new again
+        assert await results.replace(*day, [], [theft]) == [theft]
+
     async def test_replacing_a_range_keeps_siphoning_and_other_days(
         self, results: FuelResults
     ) -> None:

@@ -69,12 +69,13 @@ async def test_a_wrong_method_is_a_405_problem(bare: httpx.AsyncClient) -> None:
 
 
 def api_routes(app: Starlette) -> list[tuple[str, str]]:
-    """(method, path) of every route the app serves, bar the document and the docs page."""
+    """(method, path) of every API route the app serves: bar the document, the docs page and
+    routes kept out of the schema (the dashboard at `/`)."""
     skip = {"/openapi.json", "/docs", "/docs/assets/docs-init.js"}
     return sorted(
         (method.lower(), route.path)
         for route in app.routes
-        if isinstance(route, Route) and route.path not in skip
+        if isinstance(route, Route) and route.include_in_schema and route.path not in skip
         for method in route.methods or ()
         if method != "HEAD"
     )

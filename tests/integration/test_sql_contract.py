@@ -7,9 +7,11 @@ from fuel_analytics.adapters.sqlalchemy.components import SqlComponentBuckets
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
+from fuel_analytics.adapters.sqlalchemy.trips import SqlTripResults
 from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from tests.contract import Repos, RepositoryContract
 from tests.fuel_contract import ComponentBucketsContract, FuelResultsContract
+from tests.trip_contract import TripResultsContract
 
 
 class TestSqlRepositories(RepositoryContract):
@@ -35,3 +37,9 @@ class TestSqlComponentBuckets(ComponentBucketsContract):
     @pytest.fixture
     def buckets(self, db: AsyncEngine) -> SqlComponentBuckets:
         return SqlComponentBuckets(db)
+
+
+class TestSqlTripResults(TripResultsContract):
+    @pytest.fixture
+    def trip_results(self, db: AsyncEngine) -> SqlTripResults:
+        return SqlTripResults(db)

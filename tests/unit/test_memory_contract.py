@@ -10,8 +10,10 @@ from fuel_analytics.adapters.memory.repositories import (
     MemoryStore,
     MemoryTrucks,
 )
+from fuel_analytics.adapters.memory.trips import MemoryTripResults
 from tests.contract import Repos, RepositoryContract
 from tests.fuel_contract import ComponentBucketsContract, FuelResultsContract
+from tests.trip_contract import TripResultsContract
 
 
 class TestMemoryRepositories(RepositoryContract):
@@ -38,3 +40,9 @@ class TestMemoryComponentBuckets(ComponentBucketsContract):
     @pytest.fixture
     def buckets(self) -> MemoryComponentBuckets:
         return MemoryComponentBuckets()
+
+
+class TestMemoryTripResults(TripResultsContract):
+    @pytest.fixture
+    def trip_results(self) -> MemoryTripResults:
+        return MemoryTripResults()

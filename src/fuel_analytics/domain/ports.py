@@ -19,6 +19,8 @@ from fuel_analytics.domain.model import (
     Truck,
     TruckId,
 )
+from fuel_analytics.domain.trips.model import Trip
+from fuel_analytics.domain.trips.store import TripQuery
 
 
 class Clock(Protocol):
@@ -95,15 +97,17 @@ class FuelResults(Protocol):
         end: date,
         days: Sequence[DailyFuel],
         events: Sequence[FuelEvent],
-    ) -> None:
+    ) -> list[FuelEvent]:
         """In one transaction: the truck's daily rows with start <= day < end and its events
-        (all but SIPHONING) starting in those days are replaced by the given ones."""
+        (all but SIPHONING) starting in those days are replaced by the given ones. Returns
+        those of the given events that were not stored before (by event id)."""
         ...
 
     async def replace_siphoning(
         self, truck_id: TruckId, start: date, end: date, events: Sequence[FuelEvent]
-    ) -> None:
-        """The truck's SIPHONING events starting in [start, end) are replaced."""
+    ) -> list[FuelEvent]:
+        """The truck's SIPHONING events starting in [start, end) are replaced. Returns those
+        of the given events that were not stored before (by event id)."""
         ...
 
     async def daily(
@@ -113,6 +117,25 @@ class FuelResults(Protocol):
         ...
 
     async def events(self, query: EventQuery) -> list[StoredEvent]: ...
+
+
+class TripResults(Protocol):
+    """Persisted trips, replaced per truck and range of start days."""
+
+    async def replace(
+        self, truck_id: TruckId, start: date, end: date, trips: Sequence[Trip]
+    ) -> None:
+        """In one transaction: the truck's trips starting in [start, end) (UTC days) are
+        replaced by the given ones."""
+        ...
+
+    async def trips(self, query: TripQuery) -> list[Trip]:
+        """By start then trip id, after the cursor, at most ``limit``."""
+        ...
+
+    async def trip(self, truck_id: TruckId, start: datetime) -> Trip | None:
+        """The truck's trip starting in the second that begins at ``start``."""
+        ...
 
 
 class ComponentBuckets(Protocol):
@@ -162,3 +185,26 @@ class ReadingRows(Protocol):
 
 class DatabaseProbe(Protocol):
     async def check(self) -> DatabaseHealth: ...
+
+
+class Metrics(Protocol):
+    """Counts the services report for monitoring (an adapter exports them)."""
+
+    def readings_ingested(self, accepted: int, duplicates: int, rejected: int) -> None: ...
+
+    def fuel_events_detected(self, events: Sequence[FuelEvent]) -> None:
+        """Fuel events stored for the first time by a recompute."""
+        ...
+
+
+class NoMetrics:
+    """The default ``Metrics``: counts nothing (unit tests, tools)."""
+
+    def readings_ingested(self, accepted: int, duplicates: int, rejected: int) -> None:
+        return None
+
+    def fuel_events_detected(self, events: Sequence[FuelEvent]) -> None:
+        return None
+
+
+NO_METRICS: Metrics = NoMetrics()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import logging
+import logging.config
+import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +24,7 @@ from tqdm import tqdm
 
 from fuel_analytics.adapters.exports.csv_writer import csv_chunks
 from fuel_analytics.adapters.exports.xlsx_writer import xlsx_chunks
+from fuel_analytics.adapters.metrics import MULTIPROC_ENV, clear_multiprocess_dir
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.schema import upgrade
 from fuel_analytics.domain.errors import DomainError
@@ -35,6 +39,7 @@ from fuel_analytics.domain.telemetry import (
 )
 from fuel_analytics.entrypoints.container import Container, build_container, resolved, start, stop
 from fuel_analytics.entrypoints.evaluate import report, run_evaluation
+from fuel_analytics.entrypoints.logs import logging_config
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.exports import ExportService
@@ -216,23 +221,46 @@ def _stopped(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+@contextmanager
+def metrics_dir(workers: int) -> Iterator[str | None]:
+    """Prometheus multiprocess mode: PROMETHEUS_MULTIPROC_DIR as given (emptied of a previous
+    run's files), or, for several workers, a fresh directory removed at exit. The workers,
+    started afterwards, inherit the variable (set before they import prometheus-client)."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        os.makedirs(given, exist_ok=True)
+        clear_multiprocess_dir(given)
+        yield given
+    elif workers > 1:
+        path = tempfile.mkdtemp(prefix="fuel-analytics-metrics-")
+        os.environ[MULTIPROC_ENV] = path
+        try:
+            yield path
+        finally:
+            os.environ.pop(MULTIPROC_ENV, None)
+            shutil.rmtree(path, ignore_errors=True)
+    else:
+        yield None
+
+
 def serve(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    log_config = logging_config(settings.log_level, settings.log_format)
+    logging.config.dictConfig(log_config)
     if settings.resolved_database_url.startswith("sqlite") and settings.workers > 1:
         print("note: SQLite serialises writes; use MySQL for several workers", file=sys.stderr)
     signal.signal(signal.SIGTERM, _stopped)
-    uvicorn.run(
-        "fuel_analytics.entrypoints.http.asgi:create",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=settings.graceful_timeout_s,
-        access_log=False,
-    )
+    with metrics_dir(settings.workers):
+        uvicorn.run(
+            "fuel_analytics.entrypoints.http.asgi:create",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            log_config=log_config,  # applied again in each worker process
+            timeout_graceful_shutdown=settings.graceful_timeout_s,
+            access_log=False,  # the app writes its own access log (fuel_analytics.access)
+        )
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import fuel_analytics
 from fuel_analytics.adapters.clock import SystemClock
+from fuel_analytics.adapters.metrics import PrometheusMetrics
 from fuel_analytics.adapters.sqlalchemy.components import SqlComponentBuckets
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
@@ -19,6 +20,7 @@ from fuel_analytics.adapters.sqlalchemy.exports import SqlReadingRows
 from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
 from fuel_analytics.adapters.sqlalchemy.probe import SqlDatabaseProbe
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
+from fuel_analytics.adapters.sqlalchemy.trips import SqlTripResults
 from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.components import ComponentService
@@ -29,6 +31,7 @@ from fuel_analytics.services.health import HealthService
 from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.live import LiveService
 from fuel_analytics.services.registry import RegistryService
+from fuel_analytics.services.trips import TripService
 
 
 async def engine_resource(url: str, pool: PoolConfig) -> AsyncIterator[AsyncEngine]:
@@ -42,6 +45,7 @@ async def engine_resource(url: str, pool: PoolConfig) -> AsyncIterator[AsyncEngi
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     clock = providers.Singleton(SystemClock)
+    metrics = providers.Singleton(PrometheusMetrics)
     started_at = providers.Object(datetime.now(UTC))
 
     engine = providers.Resource(
@@ -64,6 +68,7 @@ class Container(containers.DeclarativeContainer):
         rules=settings.provided.telemetry_rules,
         auto_register=settings.provided.auto_register,
         max_batch=settings.provided.max_batch,
+        metrics=metrics,
     )
     live_service = providers.Singleton(
         LiveService,
@@ -76,6 +81,8 @@ class Container(containers.DeclarativeContainer):
     fuel_results = providers.Singleton(SqlFuelResults, engine=engine)
     component_buckets = providers.Singleton(SqlComponentBuckets, engine=engine)
     fuel_rules = providers.Singleton(lambda settings: settings.fuel_rules, settings)
+    trip_results = providers.Singleton(SqlTripResults, engine=engine)
+    trip_rules = providers.Singleton(lambda settings: settings.trip_rules, settings)
     derived_results = providers.Singleton(
         DerivedResults,
         history=readings,
@@ -84,6 +91,9 @@ class Container(containers.DeclarativeContainer):
         fuel=fuel_results,
         fuel_rules=fuel_rules,
         components=component_buckets,
+        trips=trip_results,
+        trip_rules=trip_rules,
+        metrics=metrics,
     )
     fuel_service = providers.Singleton(
         FuelService,
@@ -102,6 +112,13 @@ class Container(containers.DeclarativeContainer):
         buckets=component_buckets,
         derived=derived_results,
         clock=clock,
+    )
+    trip_service = providers.Singleton(
+        TripService,
+        results=trip_results,
+        fuel=fuel_service,
+        history=readings,
+        rules=trip_rules,
     )
     reading_rows = providers.Singleton(SqlReadingRows, engine=engine)
     export_service = providers.Singleton(

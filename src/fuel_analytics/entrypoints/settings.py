@@ -13,6 +13,8 @@ from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig
 from fuel_analytics.domain.fuel import FuelRules
 from fuel_analytics.domain.latest import StatusRules
 from fuel_analytics.domain.telemetry import TelemetryRules
+from fuel_analytics.domain.trips import TripRules
+from fuel_analytics.services.derived import TRIP_RULE_NAMES
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./fuel-analytics.db"
 
@@ -44,6 +46,8 @@ class Settings(BaseSettings):
     port: int = Field(8001, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # JSON lines, or readable text; auto: text on a terminal, JSON otherwise
+    log_format: Literal["auto", "json", "text"] = "auto"
     graceful_timeout_s: int = Field(30, ge=0)
 
     # Ingestion
@@ -68,6 +72,10 @@ class Settings(BaseSettings):
     # recompute what they need first)
     recompute_interval_s: float = Field(2.0, ge=0)
     recompute_batch: int = Field(200, ge=1, le=10_000)
+    # Trips, behaviour and utilization (DOMAIN.md §3): overrides of any TripRules threshold by
+    # name, as JSON, e.g. FUEL_TRIP_THRESHOLDS='{"speeding_above_mph": 65}'. Names the fuel
+    # rules share (segment_gap_s, ...) follow FUEL_THRESHOLDS unless overridden here.
+    trip_thresholds: dict[str, float] = Field(default_factory=dict)
 
     # Demo fleet loaded by `fuel-analytics demo` (make run)
     demo_trucks: int = Field(25, ge=1, le=5000)
@@ -116,6 +124,13 @@ class Settings(BaseSettings):
     def fuel_rules(self) -> FuelRules:
         base = FuelRules(status=self.status_rules, fuel_price_per_gal=self.price_per_gal)
         return base.with_overrides(self.thresholds)
+
+    @property
+    def trip_rules(self) -> TripRules:
+        shared = {k: v for k, v in self.thresholds.items() if k in TRIP_RULE_NAMES}
+        return TripRules(status=self.status_rules).with_overrides(
+            {**shared, **self.trip_thresholds}
+        )
 
     @property
     def status_rules(self) -> StatusRules:

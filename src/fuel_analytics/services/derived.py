@@ -1,5 +1,5 @@
-"""Keeping derived results (daily fuel rollups, fuel events, component hour/day buckets)
-equal to a full recompute.
+"""Keeping derived results (daily fuel rollups, fuel events, component hour/day buckets,
+trips) equal to a full recompute.
 
 Ingestion marks the truck-days it touches as stale (in its own transaction). Here those days
 are recomputed from the stored readings, with a day of context each side, and replaced; a
@@ -14,19 +14,24 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from fuel_analytics.domain.components import DAY, HOUR, Bucket, aggregate, monitors_for
 from fuel_analytics.domain.fuel import FuelRules, analyze_truck, detect_siphoning
+from fuel_analytics.domain.latest import StatusRules
 from fuel_analytics.domain.model import DirtyDay, Reading, Truck, TruckId
 from fuel_analytics.domain.ports import (
+    NO_METRICS,
     ComponentBuckets,
     DirtyDays,
     FuelResults,
+    Metrics,
     ReadingHistory,
+    TripResults,
     TruckRegistry,
 )
+from fuel_analytics.domain.trips import TripRules, detect_trips
 
 logger = logging.getLogger("fuel_analytics.derived")
 
@@ -39,10 +44,25 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
+STATUS_RULE_NAMES = frozenset(f.name for f in fields(StatusRules) if f.type in ("float", float))
+# the threshold names each set of rules takes from a truck's (or the fleet's) overrides; the
+# series and distance names (segment_gap_s, ...) are in both
+FUEL_RULE_NAMES = frozenset(f.name for f in fields(FuelRules)) - {"status"} | STATUS_RULE_NAMES
+TRIP_RULE_NAMES = frozenset(f.name for f in fields(TripRules)) - {"status"} | STATUS_RULE_NAMES
+
+
 def fuel_view(truck: Truck) -> Truck:
-    """The truck as the fuel rules see it: component overrides ("sensor.warn") set aside."""
-    own = {k: v for k, v in truck.thresholds.items() if "." not in k}
+    """The truck as the fuel rules see it: only its fuel-rule overrides (component ones,
+    "sensor.warn", and trip-only ones set aside)."""
+    own = {k: v for k, v in truck.thresholds.items() if k in FUEL_RULE_NAMES}
     return truck if len(own) == len(truck.thresholds) else replace(truck, thresholds=own)
+
+
+def trip_rules_for(truck: Truck, rules: TripRules) -> TripRules:
+    """The trip rules with the truck's own overrides of trip thresholds (its other
+    thresholds are the fuel and component rules')."""
+    own = {k: v for k, v in truck.thresholds.items() if k in TRIP_RULE_NAMES}
+    return rules.with_overrides(own)
 
 
 def day_spans(days: Collection[date]) -> list[tuple[date, date]]:
@@ -64,6 +84,9 @@ class DerivedResults:
     fuel: FuelResults
     fuel_rules: FuelRules
     components: ComponentBuckets
+    trips: TripResults
+    trip_rules: TripRules
+    metrics: Metrics = NO_METRICS
 
     async def refresh(self, stale: Sequence[DirtyDay]) -> int:
         """Recompute these truck-days; returns how many marks were cleared."""
@@ -92,8 +115,33 @@ class DerivedResults:
             days, events = analysis.days, analysis.events
         else:
             days, events = (), ()
-        await self.fuel.replace(truck.truck_id, start, end, days, events)
+        new = await self.fuel.replace(truck.truck_id, start, end, days, events)
+        self.metrics.fuel_events_detected(new)
         await self._refresh_components(truck, readings, midnight(start), midnight(end))
+        await self._refresh_trips(truck, readings, start, end)
+
+    async def _refresh_trips(
+        self, truck: Truck, readings: Sequence[Reading], start: date, end: date
+    ) -> None:
+        """The trips that start in the span, found over the span and a day of context each
+        side. A trip found running into the span from an earlier day (late readings the next
+        morning can extend or split last night's trip, beyond the 8 h that mark the day
+        before stale) has its own day recomputed with it, so what is stored always equals a
+        full recompute. A trip longer than the context is cut there and marked incomplete."""
+        rules = trip_rules_for(truck, self.trip_rules)
+        found = detect_trips(truck, readings, rules)
+        lo, hi = midnight(start), midnight(end)
+        into = [t for t in found if t.start < lo <= t.end]
+        if into and into[0].start.date() < start:
+            earlier = into[0].start.date()
+            readings = await self.history.readings(
+                truck.truck_id, midnight(earlier) - CONTEXT, hi + CONTEXT
+            )
+            await self._refresh_trips(truck, readings, earlier, end)
+            return
+        await self.trips.replace(
+            truck.truck_id, start, end, [t for t in found if lo <= t.start < hi]
+        )
 
     async def _refresh_components(
         self, truck: Truck, readings: Sequence[Reading], start: datetime, end: datetime
@@ -111,7 +159,8 @@ class DerivedResults:
         them is 365 small rows), so it always equals a full recompute."""
         days = await self.fuel.daily([truck.truck_id], *ALL_DAYS)
         events = detect_siphoning(truck, days, self.fuel_rules)
-        await self.fuel.replace_siphoning(truck.truck_id, *ALL_DAYS, events)
+        new = await self.fuel.replace_siphoning(truck.truck_id, *ALL_DAYS, events)
+        self.metrics.fuel_events_detected(new)
 
     async def ensure_fresh(
         self, truck_ids: Collection[TruckId] | None, start: datetime, end: datetime

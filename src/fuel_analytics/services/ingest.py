@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fuel_analytics.domain.errors import BatchTooLarge, InvalidField
 from fuel_analytics.domain.model import IngestResult, Reading, Rejection, StoreResult
-from fuel_analytics.domain.ports import Clock, ReadingStore, TruckRegistry
+from fuel_analytics.domain.ports import NO_METRICS, Clock, Metrics, ReadingStore, TruckRegistry
 from fuel_analytics.domain.telemetry import TelemetryRules, parse_reading
 
 
@@ -19,6 +19,7 @@ class IngestService:
     rules: TelemetryRules
     auto_register: bool = True
     max_batch: int = 10_000
+    metrics: Metrics = NO_METRICS
 
     async def ingest(self, rows: Sequence[object], *, first_index: int = 0) -> IngestResult:
         """Store the valid rows of one batch in one transaction; reject the others one by one.
@@ -52,6 +53,7 @@ class IngestService:
             valid = [(i, r) for i, r in valid if r.truck_id in known]
         result = await self.store.store([r for _, r in valid]) if valid else StoreResult(0, 0)
         rejected.sort(key=lambda r: r.index)
+        self.metrics.readings_ingested(result.accepted, result.duplicates, len(rejected))
         return IngestResult(
             accepted=result.accepted, duplicates=result.duplicates, rejected=tuple(rejected)
         )
@@ -63,4 +65,6 @@ class IngestService:
             raise BatchTooLarge(
                 f"a batch holds at most {self.max_batch} readings", field="readings"
             )
-        return await self.store.store(readings)
+        result = await self.store.store(readings)
+        self.metrics.readings_ingested(result.accepted, result.duplicates, 0)
+        return result

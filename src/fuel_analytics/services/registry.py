@@ -10,6 +10,8 @@ from fuel_analytics.domain.errors import InvalidField, TruckNotFound
 from fuel_analytics.domain.fuel import FuelRules
 from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.ports import TruckRegistry
+from fuel_analytics.domain.trips import TripRules
+from fuel_analytics.services.derived import FUEL_RULE_NAMES, TRIP_RULE_NAMES
 
 
 async def require_truck(trucks: TruckRegistry, truck_id: TruckId) -> Truck:
@@ -21,9 +23,16 @@ async def require_truck(trucks: TruckRegistry, truck_id: TruckId) -> Truck:
 
 
 def check_thresholds(thresholds: Mapping[str, float]) -> None:
+    """Each name overrides a fuel rule, a trip rule (or both) or a component's
+    "<monitor>.warn|crit"; each value must suit the rule."""
     try:
         validate_thresholds(thresholds)
-        FuelRules().with_overrides({k: v for k, v in thresholds.items() if "." not in k})
+        plain = {k: v for k, v in thresholds.items() if "." not in k}
+        for name in sorted(plain):
+            if name not in FUEL_RULE_NAMES and name not in TRIP_RULE_NAMES:
+                raise InvalidField(name, "is not a fuel or trip threshold")
+        FuelRules().with_overrides({k: v for k, v in plain.items() if k in FUEL_RULE_NAMES})
+        TripRules().with_overrides({k: v for k, v in plain.items() if k in TRIP_RULE_NAMES})
     except InvalidField as error:
         name = error.field or "?"
         field = name if name.startswith("thresholds.") else f"thresholds.{name}"
@@ -39,7 +48,7 @@ class RegistryService:
 
     async def put(self, truck: Truck) -> tuple[Truck, bool]:
         """Create or replace; says whether the truck is new. Threshold overrides are checked
-        against the rules they override (fuel names, or "<component>.warn|crit")."""
+        against the rules they override (fuel or trip names, or "<component>.warn|crit")."""
         check_thresholds(truck.thresholds)
         created = await self.trucks.get(truck.truck_id) is None
         return await self.trucks.save(truck), created

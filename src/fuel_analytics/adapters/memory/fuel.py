@@ -23,17 +23,18 @@ class MemoryFuelResults:
         end: date,
         days: Sequence[DailyFuel],
         events: Sequence[FuelEvent],
-    ) -> None:
+    ) -> list[FuelEvent]:
         for key in [k for k in self.days if k[0] == truck_id and start <= k[1] < end]:
             del self.days[key]
-        self._replace_events(truck_id, start, end, events, siphoning=False)
+        new = self._replace_events(truck_id, start, end, events, siphoning=False)
         for row in days:
             self.days[(row.truck_id, row.day)] = row
+        return new
 
     async def replace_siphoning(
         self, truck_id: TruckId, start: date, end: date, events: Sequence[FuelEvent]
-    ) -> None:
-        self._replace_events(truck_id, start, end, events, siphoning=True)
+    ) -> list[FuelEvent]:
+        return self._replace_events(truck_id, start, end, events, siphoning=True)
 
     def _replace_events(
         self,
@@ -43,7 +44,9 @@ class MemoryFuelResults:
         events: Sequence[FuelEvent],
         *,
         siphoning: bool,
-    ) -> None:
+    ) -> list[FuelEvent]:
+        given = {event_id(e): e for e in events}
+        new = [e for key, e in given.items() if key not in self.events_by_id]
         stale = [
             key
             for key, e in self.events_by_id.items()
@@ -53,8 +56,8 @@ class MemoryFuelResults:
         ]
         for key in stale:
             del self.events_by_id[key]
-        for event in events:
-            self.events_by_id[event_id(event)] = event
+        self.events_by_id.update(given)
+        return new
 
     async def daily(
         self, truck_ids: Collection[TruckId] | None, start: date, end: date

@@ -8,10 +8,17 @@ checkout keeps every request within POOL_TIMEOUT: it answers 503 instead of hang
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from fuel_analytics.adapters.sqlalchemy.instrument import (
+    observe_checkout,
+    observe_pool,
+    pool_exhausted,
+)
 
 DEFAULT_CHECKOUT_TIMEOUT_S = 30.0
 
@@ -24,12 +31,18 @@ def checkout_timeout(engine: AsyncEngine) -> float:
 @asynccontextmanager
 async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     conn = engine.connect()
-    async with asyncio.timeout(checkout_timeout(engine)):
-        await conn.start()
+    waited = pool_exhausted(engine)
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(checkout_timeout(engine)):
+            await conn.start()
+    finally:
+        observe_checkout(time.perf_counter() - started, waited=waited)
     try:
         yield conn
     finally:
         await conn.close()
+        observe_pool(engine)  # now that the connection is back in the pool
 
 
 @asynccontextmanager

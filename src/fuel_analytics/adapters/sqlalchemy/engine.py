@@ -37,11 +37,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str, pool: PoolConfig) -> AsyncEngine:
-    """An async engine for ``mysql+asyncmy://`` or ``sqlite+aiosqlite://`` URLs.
+    """An async engine for ``mysql+asyncmy://`` or ``sqlite+aiosqlite://`` URLs, its
+    statements and pool measured (``fuel_db_*`` metrics)."""
+    from fuel_analytics.adapters.sqlalchemy.instrument import instrument  # uses pool_stats
 
-    In-memory SQLite must share one connection (StaticPool), which takes no pool sizes:
-    hence the branch.
-    """
+    engine = _create_engine(url, pool)
+    instrument(engine)
+    return engine
+
+
+def _create_engine(url: str, pool: PoolConfig) -> AsyncEngine:
+    """In-memory SQLite must share one connection (StaticPool), which takes no pool sizes:
+    hence the branch."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""

@@ -101,7 +101,7 @@ class SqlFuelResults:
         end: date,
         days: Sequence[DailyFuel],
         events: Sequence[FuelEvent],
-    ) -> None:
+    ) -> list[FuelEvent]:
         with storage_errors():
             async with begin(self._engine) as conn:
                 await conn.execute(
@@ -111,16 +111,21 @@ class SqlFuelResults:
                         fuel_daily.c.day < end,
                     )
                 )
-                await self._replace_events(conn, truck_id, start, end, events, siphoning=False)
+                new = await self._replace_events(
+                    conn, truck_id, start, end, events, siphoning=False
+                )
                 if days:
                     await conn.execute(insert(fuel_daily), [daily_to_row(d) for d in days])
+                return new
 
     async def replace_siphoning(
         self, truck_id: TruckId, start: date, end: date, events: Sequence[FuelEvent]
-    ) -> None:
+    ) -> list[FuelEvent]:
         with storage_errors():
             async with begin(self._engine) as conn:
-                await self._replace_events(conn, truck_id, start, end, events, siphoning=True)
+                return await self._replace_events(
+                    conn, truck_id, start, end, events, siphoning=True
+                )
 
     async def _replace_events(
         self,
@@ -131,7 +136,15 @@ class SqlFuelResults:
         events: Sequence[FuelEvent],
         *,
         siphoning: bool,
-    ) -> None:
+    ) -> list[FuelEvent]:
+        """Returns the given events whose id was not stored before."""
+        given = {event_id(e): e for e in events}
+        known: set[str] = set()
+        if given:  # by primary key, before the delete: what this replace adds
+            found = await conn.execute(
+                select(fuel_events.c.event_id).where(fuel_events.c.event_id.in_(sorted(given)))
+            )
+            known = {row.event_id for row in found}
         kind = fuel_events.c.kind
         await conn.execute(
             delete(fuel_events).where(
@@ -143,9 +156,9 @@ class SqlFuelResults:
                 else kind != FuelEventKind.SIPHONING.value,
             )
         )
-        rows = {event_id(e): event_to_row(e) for e in events}  # one row per id
-        if rows:
-            await conn.execute(insert(fuel_events), list(rows.values()))
+        if given:  # one row per id
+            await conn.execute(insert(fuel_events), [event_to_row(e) for e in given.values()])
+        return [e for key, e in given.items() if key not in known]
 
     async def daily(
         self, truck_ids: Collection[TruckId] | None, start: date, end: date

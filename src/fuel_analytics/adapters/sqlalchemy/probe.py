@@ -8,7 +8,10 @@ import time
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fuel_analytics.adapters.metrics import DB_UP
+from fuel_analytics.adapters.sqlalchemy.connections import connect
 from fuel_analytics.adapters.sqlalchemy.engine import pool_stats
+from fuel_analytics.adapters.sqlalchemy.instrument import observe_pool
 from fuel_analytics.adapters.sqlalchemy.schema import current_revision, head_revision
 from fuel_analytics.domain.model import DatabaseHealth
 
@@ -23,7 +26,7 @@ class SqlDatabaseProbe:
         try:
             async with asyncio.timeout(self._timeout_s):
                 started = time.perf_counter()
-                async with self._engine.connect() as conn:
+                async with connect(self._engine) as conn:
                     await conn.execute(text("SELECT 1"))
                     elapsed_ms = (time.perf_counter() - started) * 1000.0
                     revision = await conn.run_sync(current_revision)
@@ -43,6 +46,23 @@ class SqlDatabaseProbe:
             expected_schema_version=head,
             pool=pool_stats(self._engine),
         )
+
+
+UP_CHECK_TIMEOUT_S = 2.0
+
+
+async def observe_database(engine: AsyncEngine, timeout_s: float = UP_CHECK_TIMEOUT_S) -> bool:
+    """``fuel_db_up``: did the database answer SELECT 1 within ``timeout_s`` (short, so that a
+    scrape never waits out the whole pool timeout)? Refreshes the pool gauges too."""
+    try:
+        async with asyncio.timeout(timeout_s), connect(engine) as conn:
+            await conn.execute(text("SELECT 1"))
+        up = True
+    except Exception:
+        up = False
+    DB_UP.set(1 if up else 0)
+    observe_pool(engine)
+    return up
 
 
 def _describe(error: BaseException) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
 )
 
-from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime, key_string
+from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime, key_string, long_text
 from fuel_analytics.domain.telemetry import NUMERIC_FIELDS
 
 metadata = MetaData()
@@ -112,7 +112,7 @@ fuel_events = Table(
     Column("confidence", Double, nullable=False),
     Column("reason", Text, nullable=False),
     # [[ts, level_pct, smoothed_pct, speed_mph], ...]: the readings that made the event
-    Column("evidence", Text, nullable=False),
+    Column("evidence", long_text(), nullable=False),
     Index("ix_fuel_events_truck_start", "truck_id", "start"),
     Index("ix_fuel_events_start", "start", "event_id"),
 )
@@ -129,4 +129,34 @@ component_buckets = Table(
     Column("min", Double, nullable=False),
     Column("max", Double, nullable=False),
     Column("p95", Double, nullable=False),
+)
+
+trips = Table(
+    "trips",
+    metadata,
+    Column("truck_id", key_string(32), primary_key=True),
+    Column("start", UtcDateTime, primary_key=True),
+    Column("trip_id", key_string(48), nullable=False, unique=True),
+    Column("end", UtcDateTime, nullable=False),
+    Column("start_lat", Double, nullable=True),
+    Column("start_lon", Double, nullable=True),
+    Column("end_lat", Double, nullable=True),
+    Column("end_lon", Double, nullable=True),
+    Column("distance_mi", Double, nullable=True),
+    Column("distance_source", String(16), nullable=False),
+    Column("fuel_gal", Double, nullable=True),
+    Column("fuel_source", String(16), nullable=False),
+    Column("mpg", Double, nullable=True),
+    Column("driving_s", Double, nullable=False),
+    Column("idle_s", Double, nullable=False),
+    Column("max_speed_mph", Double, nullable=True),
+    Column("speeding_s", Double, nullable=False),
+    Column("harsh_accel", Integer, nullable=False),
+    Column("harsh_brake", Integer, nullable=False),
+    Column("driver_id", key_string(64), nullable=True),
+    # [[start, end, lat, lon, duration_s], ...]: the stops inside the trip
+    Column("stops", long_text(), nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Index("ix_trips_start", "start", "trip_id"),
+    Index("ix_trips_driver_start", "driver_id", "start"),
 )

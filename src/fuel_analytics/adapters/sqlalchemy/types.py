@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, String, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -45,3 +45,9 @@ def key_string(length: int) -> TypeEngine[str]:
     return String(length).with_variant(
         mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb"
     )
+
+
+def long_text() -> TypeEngine[str]:
+    """TEXT, but MEDIUMTEXT (16 MB) on MySQL, whose TEXT stops at 64 KB: a city trip's
+    stops or a long event's evidence can pass that."""
+    return Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")

@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from fuel_analytics.adapters import metrics as prometheus
 from fuel_analytics.adapters.sqlalchemy.schema import ensure_current
 from fuel_analytics.entrypoints.container import (
     Container,
@@ -26,7 +27,9 @@ from fuel_analytics.entrypoints.container import (
     start,
     stop,
 )
+from fuel_analytics.entrypoints.http.dashboard import dashboard_routes
 from fuel_analytics.entrypoints.http.endpoints import Endpoint
+from fuel_analytics.entrypoints.http.observe import ObservedStarlette
 from fuel_analytics.entrypoints.http.openapi import DOCS_INIT_JS, openapi_document
 from fuel_analytics.entrypoints.http.problems import EXCEPTION_HANDLERS
 from fuel_analytics.entrypoints.http.routes import (
@@ -34,14 +37,16 @@ from fuel_analytics.entrypoints.http.routes import (
     exports,
     fleet,
     fuel,
+    metrics,
     system,
     telemetry,
+    trips,
     trucks,
 )
 
 logger = logging.getLogger("fuel_analytics")
 
-ROUTE_MODULES = (telemetry, trucks, fuel, components, fleet, exports, system)
+ROUTE_MODULES = (telemetry, trucks, fuel, components, trips, fleet, exports, system)
 ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in module.ENDPOINTS)
 
 
@@ -56,6 +61,7 @@ def _routes() -> list[BaseRoute]:
     ]
     routes += [
         Route("/openapi.json", system.openapi_json, methods=["GET"]),
+        Route("/metrics", metrics.metrics, methods=["GET"], include_in_schema=False),
         Route("/docs", system.docs, methods=["GET"]),
         Route("/docs/assets/docs-init.js", _docs_init, methods=["GET"]),
         Mount(
@@ -64,6 +70,7 @@ def _routes() -> list[BaseRoute]:
             name="docs-assets",
         ),
     ]
+    routes += dashboard_routes()
     return routes
 
 
@@ -75,6 +82,7 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         container.wire(modules=list(ROUTE_MODULES), warn_unresolved=True)
+        prometheus.worker_started()
         await start(container)
         worker: asyncio.Task[None] | None = None
         try:
@@ -95,8 +103,11 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
                     await worker
             await stop(container)
             container.unwire()
+            prometheus.worker_stopping()
 
-    app = Starlette(routes=_routes(), lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+    app = ObservedStarlette(
+        routes=_routes(), lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS
+    )
     app.state.container = container
     app.state.openapi = orjson.dumps(openapi_document(ENDPOINTS))
     return app

@@ -7,7 +7,6 @@ drift from what the domain computes.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from datetime import datetime
 from typing import Any, get_type_hints
@@ -17,7 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from fuel_analytics.domain.fuel import DailyFuel, DefStatus, FuelEventKind, PeriodFuel
 from fuel_analytics.domain.fuel.store import StoredEvent
 from fuel_analytics.entrypoints.http.problems import ProblemError
-from fuel_analytics.entrypoints.http.schemas import LiveFleetOut, Model, PeriodOut, UtcDatetime
+from fuel_analytics.entrypoints.http.schemas import (
+    LiveFleetOut,
+    Model,
+    PeriodOut,
+    UtcDatetime,
+    decode_cursor,
+    encode_cursor,
+)
 from fuel_analytics.services.fuel import DefAlert, FleetFuelKpis, TruckFuelReport
 
 FROM_DOMAIN = ConfigDict(extra="forbid", frozen=True, from_attributes=True)
@@ -143,21 +149,11 @@ class EventsQuery(EventFilters):
     limit: int = Field(100, ge=1, le=500)
 
     def after(self) -> tuple[datetime, str] | None:
-        if self.cursor is None:
-            return None
-        try:
-            ts, event_id = base64.urlsafe_b64decode(self.cursor.encode()).decode().split("|", 1)
-            after = datetime.fromisoformat(ts)
-        except (ValueError, UnicodeDecodeError):
-            after = None
-        if after is None or after.tzinfo is None:
-            raise ProblemError(422, "cursor is not one this service gave", field="cursor")
-        return after, event_id
+        return None if self.cursor is None else decode_cursor(self.cursor)
 
 
 def cursor_of(stored: StoredEvent) -> str:
-    raw = f"{stored.event.start.isoformat()}|{stored.event_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return encode_cursor(stored.event.start, stored.event_id)
 
 
 # ---- fleet KPIs --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
@@ -15,6 +16,7 @@ from fuel_analytics.domain.model import (
     TruckStatus,
 )
 from fuel_analytics.domain.telemetry import SPECS
+from fuel_analytics.entrypoints.http.problems import ProblemError
 from fuel_analytics.services.health import HealthReport
 from fuel_analytics.services.live import TruckListing
 
@@ -29,6 +31,22 @@ UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def encode_cursor(ts: datetime, key: str) -> str:
+    """A page cursor: the last item's (time, id), opaque to clients."""
+    return base64.urlsafe_b64encode(f"{ts.isoformat()}|{key}".encode()).decode()
+
+
+def decode_cursor(text: str) -> tuple[datetime, str]:
+    try:
+        ts, key = base64.urlsafe_b64decode(text.encode()).decode().split("|", 1)
+        after: datetime | None = datetime.fromisoformat(ts)
+    except (ValueError, UnicodeDecodeError):
+        after = None
+    if after is None or after.tzinfo is None:
+        raise ProblemError(422, "cursor is not one this service gave", field="cursor")
+    return after, key
 
 
 # ---- queries -------------------------------------------------------------------------------

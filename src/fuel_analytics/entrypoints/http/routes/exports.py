@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import anyio
 from dependency_injector.wiring import Provide, inject
@@ -14,7 +16,8 @@ from starlette.types import Receive, Scope, Send
 
 from fuel_analytics.adapters.exports.csv_writer import csv_chunks
 from fuel_analytics.adapters.exports.xlsx_writer import xlsx_chunks
-from fuel_analytics.domain.export import Table
+from fuel_analytics.adapters.metrics import exported_rows
+from fuel_analytics.domain.export import Rows, Table
 from fuel_analytics.domain.fuel.store import EventQuery
 from fuel_analytics.domain.model import TruckId
 from fuel_analytics.domain.telemetry import parse_truck_id
@@ -96,8 +99,32 @@ def _stream(chunks: AsyncIterator[bytes], media: str, file_name: str) -> Respons
     )
 
 
+class CountedRows:
+    """The same batches, their rows counted in ``fuel_export_rows_total`` as they go out.
+    An iterator, not a generator: a cancelled fetch and ``aclose`` reach the rows beneath
+    unchanged (an abandoned export frees its connection at once)."""
+
+    def __init__(self, rows: Rows, file_format: str) -> None:
+        self._rows = rows
+        self._format = file_format
+
+    def __aiter__(self) -> CountedRows:
+        return self
+
+    async def __anext__(self) -> Sequence[Sequence[Any]]:
+        batch = await anext(self._rows)
+        exported_rows(self._format, len(batch))
+        return batch
+
+    async def aclose(self) -> None:
+        close = getattr(self._rows, "aclose", None)
+        if close is not None:
+            await close()
+
+
 def _as(kind: str, tables: list[Table]) -> AsyncIterator[bytes]:
-    return csv_chunks(tables[0]) if kind == "csv" else xlsx_chunks(tables)
+    counted = [replace(t, rows=CountedRows(t.rows, kind)) for t in tables]
+    return csv_chunks(counted[0]) if kind == "csv" else xlsx_chunks(counted)
 
 
 async def _readings(request: Request, exports: ExportService, kind: str) -> Response:
@@ -162,7 +189,7 @@ async def export_fuel_report_xlsx(
     query = parse_query(PeriodQuery, request)
     period = exports.fuel.period(query.from_, query.to)
     tables = await exports.fuel_report_tables(period)
-    return _stream(xlsx_chunks(tables), XLSX, _file_name("fuel-report", period, "xlsx"))
+    return _stream(_as("xlsx", tables), XLSX, _file_name("fuel-report", period, "xlsx"))
 
 
 def _export(path: str, handler: object, summary: str, query: type[Model], media: str) -> Endpoint:

@@ -1,0 +1,118 @@
+"""Every request measured, logged and given an id: a pure ASGI middleware.
+
+Pure ASGI (not BaseHTTPMiddleware, which runs the app in a task of its own and buffers
+through memory streams: streamed exports and client disconnects must reach the app as
+they are). It sits outside Starlette's ServerErrorMiddleware (see :class:`ObservedStarlette`)
+so that a 500 answer is counted, logged and carries ``X-Request-ID`` too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fuel_analytics.adapters.metrics import HTTP_DURATION, HTTP_IN_FLIGHT, HTTP_REQUESTS
+from fuel_analytics.entrypoints.logs import ACCESS_LOGGER, request_id
+
+REQUEST_ID_HEADER = "x-request-id"
+UNMATCHED = "<unmatched>"
+# Prometheus scrapes are neither counted nor timed: the metrics describe the traffic, and
+# in-flight is 0 when the service is idle. They are still access-logged.
+UNMEASURED = frozenset({"/metrics"})
+_GIVEN_ID = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, no spaces
+
+access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+def accepted_request_id(value: bytes | None) -> str:
+    """The client's ``X-Request-ID`` when it is 1-128 printable ASCII characters, else a
+    new one (32 hex digits)."""
+    if value is not None:
+        text = value.decode("latin-1")
+        if _GIVEN_ID.fullmatch(text):
+            return text
+    return uuid.uuid4().hex
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (``/api/v2/trucks/{truck_id}``), never the raw
+    path: one series per route, whatever the ids in the URLs."""
+    route: Any = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return UNMATCHED
+    return f"{path}/{{path}}" if isinstance(route, Mount) else path
+
+
+class RequestObserver:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or ()).get(REQUEST_ID_HEADER.encode())
+        rid = accepted_request_id(given)
+        token = request_id.set(rid)
+        measured = scope.get("path") not in UNMEASURED
+        if measured:
+            HTTP_IN_FLIGHT.inc()
+        status = 500  # unless the app starts an answer
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [
+                    (k, v) for k, v in message.get("headers", ()) if k.lower() != b"x-request-id"
+                ]
+                headers.append((b"x-request-id", rid.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            method = scope.get("method", "")
+            route = route_template(scope)
+            if measured:
+                HTTP_IN_FLIGHT.dec()
+                HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+                HTTP_DURATION.labels(method=method, route=route).observe(elapsed)
+            duration_ms = round(elapsed * 1000, 3)
+            path = scope.get("path", "")
+            access_log.info(
+                "%s %s %d %.1f ms",
+                method,
+                path,
+                status,
+                duration_ms,
+                extra={
+                    "method": method,
+                    "route": route,
+                    "path": path,  # never the query string: it may carry secrets
+                    "status": status,
+                    "duration_ms": duration_ms,
+                    "request_id": rid,
+                    "key_id": None,  # API keys come with their own issue
+                },
+            )
+            request_id.reset(token)
+
+
+class ObservedStarlette(Starlette):
+    """Starlette with :class:`RequestObserver` outermost, outside even the
+    ServerErrorMiddleware that turns an unhandled exception into the 500 answer."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestObserver(super().build_middleware_stack())
