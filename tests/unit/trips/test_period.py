@@ -10,7 +10,8 @@ import pytest
 from fuel_analytics.domain.fuel import FuelRules, analyze_truck
 from fuel_analytics.domain.model import Truck
 from fuel_analytics.domain.trips import TripRules, utilization
-from fuel_analytics.domain.trips.period import available_hours, utilization_of_days
+from fuel_analytics.domain.trips.period import utilization_of_days
+from fuel_analytics.domain.trips.utilization import available_hours
 from fuel_analytics.simulation import FleetConfig, simulate_fleet
 
 END = datetime(2026, 1, 20, tzinfo=UTC)

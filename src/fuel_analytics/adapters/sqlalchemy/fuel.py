@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
 from fuel_analytics.adapters.sqlalchemy.errors import storage_errors
+from fuel_analytics.adapters.sqlalchemy.paging import keyset_page
 from fuel_analytics.adapters.sqlalchemy.tables import fuel_daily, fuel_events
 from fuel_analytics.domain.fuel.model import (
     DailyFuel,
@@ -185,15 +186,9 @@ class SqlFuelResults:
             statement = statement.where(table.c.start < query.end)
         if query.min_confidence is not None:
             statement = statement.where(table.c.confidence >= query.min_confidence)
-        if query.after is not None:
-            after_ts, after_id = query.after
-            statement = statement.where(
-                or_(
-                    table.c.start > after_ts,
-                    and_(table.c.start == after_ts, table.c.event_id > after_id),
-                )
-            )
-        statement = statement.order_by(table.c.start, table.c.event_id).limit(query.limit)
+        statement = keyset_page(
+            statement, table.c.start, table.c.event_id, query.after, query.limit
+        )
         with storage_errors():
             async with connect(self._engine) as conn:
                 return [row_to_event(r._mapping) for r in await conn.execute(statement)]

@@ -7,11 +7,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
 from fuel_analytics.adapters.sqlalchemy.errors import storage_errors
+from fuel_analytics.adapters.sqlalchemy.paging import keyset_page
 from fuel_analytics.adapters.sqlalchemy.tables import trips
 from fuel_analytics.domain.dirty import day_start
 from fuel_analytics.domain.fuel.model import Source
@@ -84,15 +85,7 @@ class SqlTripResults:
             statement = statement.where(trips.c.start >= query.start)
         if query.end is not None:
             statement = statement.where(trips.c.start < query.end)
-        if query.after is not None:
-            after_ts, after_id = query.after
-            statement = statement.where(
-                or_(
-                    trips.c.start > after_ts,
-                    and_(trips.c.start == after_ts, trips.c.trip_id > after_id),
-                )
-            )
-        statement = statement.order_by(trips.c.start, trips.c.trip_id).limit(query.limit)
+        statement = keyset_page(statement, trips.c.start, trips.c.trip_id, query.after, query.limit)
         with storage_errors():
             async with connect(self._engine) as conn:
                 return [row_to_trip(r._mapping) for r in await conn.execute(statement)]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from fuel_analytics.domain.fuel.segments import seconds_of, to_datetime
-from fuel_analytics.domain.model import Reading, Truck
+from fuel_analytics.domain.model import Reading, Truck, TruckId
 from fuel_analytics.domain.trips.model import Utilization
 from fuel_analytics.domain.trips.rules import TripRules
 from fuel_analytics.domain.trips.signals import measure
@@ -44,23 +44,43 @@ def utilization(
             driving += (b - a) / HOUR
             for day, part in _split_days(a, b):
                 by_day[day] = by_day.get(day, 0.0) + part
-    period_h = max(0.0, hi - lo) / HOUR
-    available = period_h * rules.available_hours_per_day / 24.0
-    available *= rules.available_days_per_week / 7.0
     active = tuple(sorted(d for d, s in by_day.items() if s >= rules.active_day_min_driving_s))
+    return hours_used(
+        truck.truck_id, to_datetime(lo), to_datetime(hi), engine, driving, idle, active, rules
+    )
+
+
+def available_hours(period_start: datetime, period_end: datetime, rules: TripRules) -> float:
+    """The period's hours times the share of the day and of the week on duty."""
+    hours = max(0.0, (period_end - period_start).total_seconds()) / HOUR
+    return hours * rules.available_hours_per_day / 24.0 * rules.available_days_per_week / 7.0
+
+
+def hours_used(
+    truck_id: TruckId,
+    period_start: datetime,
+    period_end: datetime,
+    engine_h: float,
+    driving_h: float,
+    idle_h: float,
+    active_dates: tuple[date, ...],
+    rules: TripRules,
+) -> Utilization:
+    """The measured hours against the period's available hours."""
+    available = available_hours(period_start, period_end, rules)
     return Utilization(
-        truck_id=truck.truck_id,
-        period_start=to_datetime(lo),
-        period_end=to_datetime(hi),
-        engine_on_h=round(engine, 3),
-        driving_h=round(driving, 3),
-        idle_h=round(idle, 3),
+        truck_id=truck_id,
+        period_start=period_start,
+        period_end=period_end,
+        engine_on_h=round(engine_h, 3),
+        driving_h=round(driving_h, 3),
+        idle_h=round(idle_h, 3),
         available_h=round(available, 3),
-        engine_pct=round(engine / available * 100.0, 2) if available > 0 else None,
-        driving_pct=round(driving / available * 100.0, 2) if available > 0 else None,
-        active_days=len(active),
-        active_dates=active,
-        idle_all_period=driving == 0.0,
+        engine_pct=round(engine_h / available * 100.0, 2) if available > 0 else None,
+        driving_pct=round(driving_h / available * 100.0, 2) if available > 0 else None,
+        active_days=len(active_dates),
+        active_dates=active_dates,
+        idle_all_period=driving_h == 0.0,
     )
 
 
