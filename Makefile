@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MYSQL_TEST_URL ?= mysql+asyncmy://fuel_test:fuel_test@127.0.0.1:3306/fuel_test
 
 .PHONY: run serve test lint typecheck contracts pytest browser migrate load-demo clean \
-	evaluate evaluate-components bench-history bench-exports bench-ingest
+	evaluate evaluate-components bench-history bench-exports bench-ingest fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,34 @@ bench-ingest: $(STAMP)
 bench-exports: $(STAMP)
 	scripts/mysql-test-db.sh
 	$(BIN)/python -m bench.exports
+
+.PHONY: bench locust
+BENCH_ARGS ?=
+## Issue 7: 1,000 trucks x 7 days (5M readings) into MariaDB through POST /api/v2/telemetry,
+## then wrk at 50/100/200 connections, 1 and 2 workers, next to two bare ceilings. Roughly an
+## hour at full scale; smaller: make bench BENCH_ARGS='--trucks 50 --days 1 --duration 5'.
+bench: $(STAMP)
+	scripts/mysql-test-db.sh
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python -m bench.fleet $(BENCH_ARGS)
+
+LOCUST_HOST ?= http://127.0.0.1:8001
+LOCUST_USERS ?= 50 100 200
+LOCUST_TIME ?= 60s
+## The old service's user mix (bench/locustfile.py), headless, against a running server
+## (LOCUST_HOST), 60 s at 50, 100 and 200 users; CSV stats in bench/results/locust-u*.csv.
+locust: $(STAMP)
+	$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet locust
+	mkdir -p bench/results
+	for users in $(LOCUST_USERS); do \
+		$(BIN)/locust -f bench/locustfile.py --headless --only-summary \
+			-u $$users -r $$(( (users + 9) / 10 )) -t $(LOCUST_TIME) --host $(LOCUST_HOST) \
+			--csv bench/results/locust-u$$users || exit 1; \
+	done
+
+## Schemathesis, 500 examples per operation (the test command runs 20) on SQLite; minutes.
+fuzz: $(STAMP)
+	FUEL_FUZZ_EXAMPLES=500 $(BIN)/pytest tests/integration/test_fuzz_openapi.py -p no:cacheprovider --timeout=3600
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis fuel-analytics.db*

@@ -27,6 +27,7 @@ from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
 from fuel_analytics.adapters.sqlalchemy.schema import upgrade
 from fuel_analytics.domain.model import Reading, TruckId
+from fuel_analytics.services.exports import EXPORT_BATCH
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
 TRUCKS = 100
@@ -128,6 +129,12 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--port", type=int, default=8031)
     parser.add_argument("--out", default="bench/results/exports.json")
+    parser.add_argument(
+        "--page-rows",
+        default="",
+        help="other FUEL_EXPORT_PAGE_ROWS values to compare, side by side with the default "
+        "(e.g. 1000,2000): the 1,000,000-row CSV again, alone and with the probe",
+    )
     args = parser.parse_args()
     asyncio.run(load(args.database_url, args.readings))
     per_truck = args.readings // TRUCKS
@@ -136,30 +143,37 @@ def main() -> None:
     tenth = ",".join(truck(i) for i in range(TRUCKS // 10))
     span = f"from={begin}&to={end}"
     # rates and memory alone, then the 1,000,000-row exports again with the /sensors probe
-    cases = [
-        (f"/api/v2/export/readings.csv?{span}&truck_id={tenth}", args.readings // 10, False),
-        (f"/api/v2/export/readings.csv?{span}", args.readings, False),
-        (f"/api/v2/export/readings.xlsx?{span}&truck_id={tenth}", args.readings // 10, False),
-        (f"/api/v2/export/readings.xlsx?{span}", args.readings, False),
-        (f"/api/v2/export/readings.csv?{span}", args.readings, True),
-        (f"/api/v2/export/readings.xlsx?{span}", args.readings, True),
+    csv_all = f"/api/v2/export/readings.csv?{span}"
+    cases: list[tuple[str, int, bool, int | None]] = [
+        (f"/api/v2/export/readings.csv?{span}&truck_id={tenth}", args.readings // 10, False, None),
+        (csv_all, args.readings, False, None),
+        (f"/api/v2/export/readings.xlsx?{span}&truck_id={tenth}", args.readings // 10, False, None),
+        (f"/api/v2/export/readings.xlsx?{span}", args.readings, False, None),
+        (csv_all, args.readings, True, None),
+        (f"/api/v2/export/readings.xlsx?{span}", args.readings, True, None),
     ]
-    env = {"FUEL_DATABASE_URL": args.database_url, "FUEL_RECOMPUTE_INTERVAL_S": "0"}
+    for page in (int(p) for p in args.page_rows.split(",") if p.strip()):
+        cases += [(csv_all, args.readings, False, page), (csv_all, args.readings, True, page)]
+    base_env = {"FUEL_DATABASE_URL": args.database_url, "FUEL_RECOMPUTE_INTERVAL_S": "0"}
     results = []
-    for path, rows, probe in cases:
+    for path, rows, probe, page in cases:
+        env = base_env if page is None else {**base_env, "FUEL_EXPORT_PAGE_ROWS": str(page)}
         with server(env, args.port) as proc:
-            results.append(asyncio.run(export_once(args.port, proc.pid, path, rows, probe)))
-        print(json.dumps(results[-1]))
+            result = asyncio.run(export_once(args.port, proc.pid, path, rows, probe))
+        result["page_rows"] = page or EXPORT_BATCH
+        results.append(result)
+        print(json.dumps(result))
     print()
     print(
-        f"{'export':<16}{'rows':>10}{'rows/s':>10}{'first byte':>12}{'RSS growth':>12}"
-        f"{'sensors p99':>13}"
+        f"{'export':<16}{'page':>6}{'rows':>10}{'rows/s':>10}{'first byte':>12}"
+        f"{'RSS growth':>12}{'sensors p99':>13}"
     )
     for r in results:
         p99 = r.get("sensors_p99_ms")
         print(
-            f"{r['path']:<16}{r['rows']:>10,}{r['rows_per_s']:>10,}{r['first_byte_s']:>11}s"
-            f"{r['rss_growth_mb']:>10} MB{'' if p99 is None else f'{p99:>10} ms':>13}"
+            f"{r['path']:<16}{r['page_rows']:>6}{r['rows']:>10,}{r['rows_per_s']:>10,}"
+            f"{r['first_byte_s']:>11}s{r['rss_growth_mb']:>10} MB"
+            f"{'' if p99 is None else f'{p99:>10} ms':>13}"
         )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2))

@@ -48,14 +48,22 @@ def rss_kb(pid: int) -> int:
 
 @contextmanager
 def server(
-    env: Mapping[str, str], port: int, workers: int = 1
+    env: Mapping[str, str],
+    port: int,
+    workers: int = 1,
+    *,
+    command: list[str] | None = None,
+    log: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`fuel-analytics serve` on 127.0.0.1:port until the block ends (SIGTERM, then wait)."""
+    """`fuel-analytics serve` (or ``command``) on 127.0.0.1:port until the block ends (SIGTERM,
+    then wait); its stdout and stderr go to ``log`` when given."""
     full_env = {**os.environ, **env, "FUEL_HOST": "127.0.0.1", "FUEL_PORT": str(port),
-                "FUEL_WORKERS": str(workers), "FUEL_LOG_LEVEL": "warning"}  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fuel_analytics.entrypoints.cli", "serve"], env=full_env, cwd=ROOT
-    )
+                "FUEL_WORKERS": str(workers), "FUEL_LOG_LEVEL": "warning",
+                # the server's own cost is measured, not the keys': the bench clients send none
+                "FUEL_AUTH": "off"}  # fmt: skip
+    argv = command or [sys.executable, "-m", "fuel_analytics.entrypoints.cli", "serve"]
+    sink = log.open("ab") if log else None
+    proc = subprocess.Popen(argv, env=full_env, cwd=ROOT, stdout=sink, stderr=sink)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -73,6 +81,8 @@ def server(
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+        if sink:
+            sink.close()
 
 
 async def sample(

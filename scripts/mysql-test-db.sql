@@ -14,3 +14,7 @@ CREATE DATABASE IF NOT EXISTS fuel_bench_ingest CHARACTER SET utf8mb4 COLLATE ut
 GRANT ALL PRIVILEGES ON fuel_bench_ingest.* TO 'fuel_test'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON fuel_bench_ingest.* TO 'fuel_test'@'localhost';
 FLUSH PRIVILEGES;
+CREATE DATABASE IF NOT EXISTS fuel_bench_fleet CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+GRANT ALL PRIVILEGES ON fuel_bench_fleet.* TO 'fuel_test'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON fuel_bench_fleet.* TO 'fuel_test'@'localhost';
+FLUSH PRIVILEGES;

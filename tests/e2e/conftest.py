@@ -7,6 +7,7 @@ scripts/ensure-test-tools.sh)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -34,6 +35,18 @@ SAVED: list[Path] = []
 class DemoServer:
     base_url: str
     log: Path
+    key: str  # the read key `load-demo` printed (authentication is on, as by default)
+
+
+def printed_key(output: str, base_url: str) -> str:
+    """The demo's key from what `load-demo` printed: the key line, the curl line and the
+    dashboard URL must all carry it."""
+    match = re.search(r"^demo API key [^:]*: (fak_\S+)$", output, re.MULTILINE)
+    assert match, output
+    key = match.group(1)
+    assert f"curl -H 'Authorization: Bearer {key}' {base_url}/api/v2/" in output, output
+    assert f"dashboard: {base_url}/#key={key}" in output, output
+    return key
 
 
 def _free_port() -> int:
@@ -91,7 +104,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             if time.monotonic() > deadline:
                 pytest.fail(f"the service did not answer within {STARTUP_TIMEOUT_S} s")
             time.sleep(0.2)
-        yield DemoServer(base_url=base_url, log=log)
+        yield DemoServer(base_url=base_url, log=log, key=printed_key(loaded.stdout, base_url))
     finally:
         server.terminate()
         try:

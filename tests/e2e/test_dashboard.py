@@ -24,11 +24,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.e2e.conftest import DEMO_TRUCKS, DemoServer, save_screenshot
 
 WAIT_S = 15.0
+HANDED_OVER: set[str] = set()
 
 
 @pytest.fixture(scope="module")
 def api(demo_server: DemoServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=demo_server.base_url, timeout=10) as client:
+    headers = {"Authorization": f"Bearer {demo_server.key}"}
+    with httpx.Client(base_url=demo_server.base_url, headers=headers, timeout=10) as client:
         yield client
 
 
@@ -40,6 +42,13 @@ def page(browser: WebDriver, demo_server: DemoServer) -> Iterator[Callable[[str]
         browser.get("about:blank")  # a fresh load, even where only the #fragment differs
         browser.get(demo_server.base_url + path)
 
+    if demo_server.key not in HANDED_OVER:
+        # the link the demo prints hands the key to the page, which keeps it (localStorage)
+        HANDED_OVER.add(demo_server.key)
+        browser.get(f"{demo_server.base_url}/#key={demo_server.key}")
+        until(browser, lambda d: d.execute_script("return location.hash") == "#/fleet", "key")
+        stored = browser.execute_script("return localStorage.getItem('fuel-analytics.api-key')")
+        assert stored == demo_server.key
     browser.get_log("browser")  # forget what earlier tests left
     yield open_page
     severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
@@ -362,3 +371,27 @@ def test_the_metrics_parser_and_quantiles_in_the_browser(
     assert result["p100"] == 1.0  # in the +Inf bucket: the highest finite bound
     assert result["rps"] == pytest.approx(101 / 10)
     assert result["empty"] is None
+
+
+def test_without_a_key_the_page_asks_for_one_and_keeps_it(
+    browser: WebDriver, demo_server: DemoServer
+) -> None:
+    """A browser without the key (or with a revoked one) gets the key form, not an error;
+    the key typed there is kept, and the fleet loads with it."""
+    browser.get(demo_server.base_url + "/#/fleet")
+    browser.execute_script("localStorage.removeItem('fuel-analytics.api-key')")
+    browser.get("about:blank")
+    browser.get(demo_server.base_url + "/#/fleet")
+    form = until(browser, lambda b: b.find_element(By.ID, "key-form"), "the key form")
+    until(browser, lambda b: form.is_displayed(), "the key form shown")
+    assert not browser.find_element(By.ID, "error").is_displayed()
+    browser.find_element(By.ID, "key-input").send_keys(demo_server.key)
+    browser.find_element(By.CSS_SELECTOR, "#key-form button[type=submit]").click()
+    count = f"{DEMO_TRUCKS} of {DEMO_TRUCKS} trucks"
+    until(browser, lambda b: text_of(b, "#fleet-count") == count, "the fleet with the key")
+    assert not form.is_displayed()
+    stored = browser.execute_script("return localStorage.getItem('fuel-analytics.api-key')")
+    assert stored == demo_server.key
+    # the refused requests are the only console errors (the browser logs every 401)
+    severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert all("401" in message for message in severe), severe

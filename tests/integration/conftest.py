@@ -78,8 +78,12 @@ async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 
 def test_settings(database_url: str, **overrides: object) -> Settings:
-    """Settings for a test app: no .env file, the test database, small pool."""
+    """Settings for a test app: no .env file, the test database, small pool, and
+    authentication OFF (``auth="off"``, explicitly: the service's default is on). Tests of
+    the API's behaviour run without keys; the tests of keys, scopes and tenancy
+    (test_auth*.py) pass ``auth="on"``."""
     values: dict[str, object] = {
+        "auth": "off",
         "database_url": database_url,
         "pool_min": TEST_POOL.size,
         "pool_max": TEST_POOL.max,

@@ -48,7 +48,8 @@ async def test_sigterm_during_an_export_finishes_it_and_exits_cleanly(tmp_path: 
     await prepare(url)
     port = free_port()
     env = {**os.environ, "FUEL_DATABASE_URL": url, "FUEL_PORT": str(port),
-           "FUEL_RECOMPUTE_INTERVAL_S": "0", "FUEL_LOG_LEVEL": "warning"}  # fmt: skip
+           "FUEL_RECOMPUTE_INTERVAL_S": "0", "FUEL_LOG_LEVEL": "warning",
+           "FUEL_AUTH": "off"}  # fmt: skip
     server = subprocess.Popen(  # noqa: ASYNC220 - a server process for the whole test
         [sys.executable, "-m", "fuel_analytics.entrypoints.cli", "serve"], env=env
     )

@@ -29,7 +29,7 @@ async def test_upgrading_to_trips_marks_every_stored_day_stale(tmp_path: Path) -
                 [{"truck_id": "T2", "day": date(2026, 1, 5), "version": 4,
                   "marked_at": datetime(2026, 1, 6, tzinfo=UTC)}],
             )  # fmt: skip
-        assert await upgrade(engine, "head") == ("0003", "0004")
+        assert await upgrade(engine, "0004") == ("0003", "0004")
         async with engine.connect() as conn:
             marked = {
                 (r.truck_id, r.day): r.version for r in await conn.execute(select(dirty_days))

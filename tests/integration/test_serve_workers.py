@@ -60,7 +60,7 @@ async def test_two_workers_share_their_metrics_and_log_json(tmp_path: Path) -> N
     temp.mkdir()
     env = {**os.environ, "FUEL_DATABASE_URL": url, "FUEL_PORT": str(port),
            "FUEL_WORKERS": str(WORKERS), "ASYNC_POOL_MIN": str(POOL_MIN), "TMPDIR": str(temp),
-           "FUEL_RECOMPUTE_INTERVAL_S": "0", "FUEL_LOG_LEVEL": "info",
+           "FUEL_RECOMPUTE_INTERVAL_S": "0", "FUEL_LOG_LEVEL": "info", "FUEL_AUTH": "off",
            "FUEL_LOG_FORMAT": "auto"}  # fmt: skip
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     stderr = tmp_path / "stderr.log"

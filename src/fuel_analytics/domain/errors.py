@@ -68,3 +68,9 @@ class StorageUnavailable(DomainError):
 
 class SchemaOutOfDate(DomainError):
     title = "Database schema out of date"
+
+
+class NotPermitted(DomainError):
+    """The caller's key may not do this (another carrier, a missing scope)."""
+
+    title = "Forbidden"

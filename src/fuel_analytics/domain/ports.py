@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from fuel_analytics.domain.auth import ApiKey, AuditEntry
 from fuel_analytics.domain.components.buckets import Bucket
 from fuel_analytics.domain.fuel.model import DailyFuel, FuelEvent
 from fuel_analytics.domain.fuel.store import EventQuery, StoredEvent
 from fuel_analytics.domain.model import (
+    CarrierId,
     DatabaseHealth,
     DirtyDay,
     LatestState,
@@ -30,10 +32,12 @@ class Clock(Protocol):
 
 
 class ReadingStore(Protocol):
-    async def store(self, readings: Sequence[Reading]) -> StoreResult:
+    async def store(
+        self, readings: Sequence[Reading], *, carrier_id: CarrierId | None = None
+    ) -> StoreResult:
         """Store readings idempotently on (truck_id, ts) in ONE transaction: new readings,
-        the trucks' latest state, and a default registry entry for trucks never seen.
-        Either all of it commits or none of it does."""
+        the trucks' latest state, and a default registry entry (of ``carrier_id``) for trucks
+        never seen. Either all of it commits or none of it does."""
         ...
 
 
@@ -68,6 +72,36 @@ class TruckRegistry(Protocol):
 
     async def save(self, truck: Truck) -> Truck:
         """Create or replace a registry entry; returns what is stored."""
+        ...
+
+
+class ApiKeys(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def get(self, key_id: str) -> ApiKey | None: ...
+
+    async def all(self, carrier_id: CarrierId | None = None) -> list[ApiKey]:
+        """Every key (of this carrier only, when given), oldest first."""
+        ...
+
+    async def revoke(self, key_id: str, at: datetime) -> bool:
+        """Mark the key revoked (once); False when it does not exist."""
+        ...
+
+
+class AuditLog(Protocol):
+    async def append(self, entry: AuditEntry) -> None: ...
+
+    async def entries(
+        self,
+        carrier_id: CarrierId | None,
+        start: datetime | None,
+        end: datetime | None,
+        before: int | None,
+        limit: int,
+    ) -> list[AuditEntry]:
+        """Newest first, ids below ``before``, start <= at < end; one carrier's entries when
+        ``carrier_id`` is given."""
         ...
 
 

@@ -27,6 +27,7 @@ from fuel_analytics.adapters.exports.xlsx_writer import xlsx_chunks
 from fuel_analytics.adapters.metrics import MULTIPROC_ENV, clear_multiprocess_dir
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.schema import upgrade
+from fuel_analytics.domain.auth import ANONYMOUS, Scope, parse_scopes
 from fuel_analytics.domain.errors import DomainError
 from fuel_analytics.domain.export import Rows
 from fuel_analytics.domain.fuel.store import EventQuery
@@ -44,11 +45,13 @@ from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.exports import ExportService
 from fuel_analytics.services.ingest import IngestService
+from fuel_analytics.services.keys import KeyService
 from fuel_analytics.services.registry import RegistryService
 from fuel_analytics.simulation import FleetConfig, simulate_fleet
 from fuel_analytics.simulation.component_scoring import component_report, evaluate_components
 from fuel_analytics.simulation.trip_scoring import evaluate_trips, trip_report
 
+DEMO_KEY_NAME = "demo"
 IMPORT_BATCH = 1_000
 DEMO_BATCH = 2_000
 SHOWN_REJECTIONS = 20
@@ -131,6 +134,7 @@ async def load_demo(settings: Settings, *, force: bool = False) -> None:
         existing = await readings.count()
         if existing and not force:
             print(f"demo data present ({existing} readings): reusing it")
+            await demo_key(container, settings)
             return
         config = FleetConfig(
             trucks=settings.demo_trucks,
@@ -158,6 +162,58 @@ async def load_demo(settings: Settings, *, force: bool = False) -> None:
                 bar.update(len(batch))
         print(f"demo fleet loaded: {len(fleet.trucks)} trucks, {stored} readings")
         await recompute_pending(container)
+        await demo_key(container, settings)
+
+
+async def demo_key(container: Container, settings: Settings) -> str:
+    """A fresh read key for the demo at every start (only hashes are stored, so the previous
+    one cannot be shown again: it is revoked), printed with a curl line and the dashboard's
+    URL that hands it to the page."""
+    keys: KeyService = await resolved(container.key_service())
+    for old in await keys.list(ANONYMOUS):
+        if old.name == DEMO_KEY_NAME and old.active:
+            await keys.revoke(old.key_id, actor=ANONYMOUS)
+    _, text = await keys.create([Scope.READ], name=DEMO_KEY_NAME, actor=ANONYMOUS)
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    print(f"demo API key (scope read; a new one at every start): {text}")
+    print(f"  curl -H 'Authorization: Bearer {text}' {base}/api/v2/fleet/summary")
+    print(f"  dashboard: {base}/#key={text}")
+    if settings.auth == "off":
+        print("  (FUEL_AUTH=off: the API answers without a key too)")
+    return text
+
+
+async def keys_command(settings: Settings, args: Any) -> int:
+    """`keys create|list|revoke`: the key's text is printed once, at creation."""
+    async with running(settings) as container:
+        keys: KeyService = await resolved(container.key_service())
+        if args.keys_command == "create":
+            try:
+                scopes = parse_scopes(args.scope)
+            except ValueError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            key, text = await keys.create(
+                scopes, carrier_id=args.carrier, name=args.name, actor=ANONYMOUS
+            )
+            print(f"created key {key.key_id}: scopes {','.join(key.scopes)}, "
+                  f"carrier {key.carrier_id or '(all)'}, name {key.name!r}")  # fmt: skip
+            print("the key (shown this once; only its hash is stored):")
+            print(text)
+        elif args.keys_command == "list":
+            print(f"{'key_id':<16}  {'scopes':<18}  {'carrier':<16}  {'created':<20}  "
+                  "state     name")  # fmt: skip
+            for key in await keys.list(ANONYMOUS):
+                state = "active" if key.active else "revoked"
+                created = key.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                carrier = key.carrier_id or "(all)"
+                print(f"{key.key_id:<16}  {','.join(key.scopes):<18}  {carrier:<16}  "
+                      f"{created:<20}  {state:<8}  {key.name}")  # fmt: skip
+        else:
+            revoked = await keys.revoke(args.key_id, actor=ANONYMOUS)
+            print(f"revoked key {revoked.key_id}")
+    return 0
 
 
 async def recompute_pending(container: Container) -> None:
@@ -274,6 +330,15 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("load-demo", help="migrate and load the demo fleet (once)")
     demo.add_argument("--force", action="store_true", help="load again even if data exists")
     sub.add_parser("demo", help="migrate, load the demo fleet if empty, then serve")
+    keys = sub.add_parser("keys", help="API keys: create, list, revoke")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print it (once)")
+    create.add_argument("--scope", required=True, help="read, ingest, admin, comma-separated")
+    create.add_argument("--carrier", default=None, help="the carrier whose trucks it sees")
+    create.add_argument("--name", default="", help="what the key is for")
+    keys_sub.add_parser("list", help="every key (never its secret)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key: it answers 401 from now on")
+    revoke.add_argument("key_id")
     comp = sub.add_parser(
         "evaluate-components", help="predictive maintenance lead times against simulated truth"
     )
@@ -315,6 +380,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         size = args.file.stat().st_size
         return asyncio.run(import_file(settings, args.file, args.batch_size, size))
+    elif args.command == "keys":
+        try:
+            return asyncio.run(keys_command(settings, args))
+        except DomainError as error:
+            print(f"error: {error.detail}", file=sys.stderr)
+            return 1
     elif args.command == "load-demo":
         asyncio.run(load_demo(settings, force=args.force))
     elif args.command == "export":

@@ -18,6 +18,7 @@ from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
 from fuel_analytics.adapters.sqlalchemy.exports import SqlReadingRows
 from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
+from fuel_analytics.adapters.sqlalchemy.keys import SqlApiKeys, SqlAuditLog
 from fuel_analytics.adapters.sqlalchemy.probe import SqlDatabaseProbe
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
 from fuel_analytics.adapters.sqlalchemy.trips import SqlTripResults
@@ -29,6 +30,7 @@ from fuel_analytics.services.exports import ExportService
 from fuel_analytics.services.fuel import FuelService
 from fuel_analytics.services.health import HealthService
 from fuel_analytics.services.ingest import IngestService
+from fuel_analytics.services.keys import AuditTrail, KeyService
 from fuel_analytics.services.live import LiveService
 from fuel_analytics.services.registry import RegistryService
 from fuel_analytics.services.trips import TripService
@@ -122,9 +124,17 @@ class Container(containers.DeclarativeContainer):
     )
     reading_rows = providers.Singleton(SqlReadingRows, engine=engine)
     export_service = providers.Singleton(
-        ExportService, readings=reading_rows, trucks=trucks, fuel=fuel_service
+        ExportService,
+        readings=reading_rows,
+        trucks=trucks,
+        fuel=fuel_service,
+        page_rows=settings.provided.export_page_rows,
     )
     registry_service = providers.Singleton(RegistryService, trucks=trucks)
+    api_keys = providers.Singleton(SqlApiKeys, engine=engine)
+    audit_log = providers.Singleton(SqlAuditLog, engine=engine)
+    audit_trail = providers.Singleton(AuditTrail, log=audit_log, clock=clock)
+    key_service = providers.Singleton(KeyService, keys=api_keys, audit=audit_trail, clock=clock)
     health_service = providers.Singleton(
         HealthService,
         probe=probe,

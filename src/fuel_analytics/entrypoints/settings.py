@@ -15,6 +15,7 @@ from fuel_analytics.domain.latest import StatusRules
 from fuel_analytics.domain.telemetry import TelemetryRules
 from fuel_analytics.domain.trips import TripRules
 from fuel_analytics.services.derived import TRIP_RULE_NAMES
+from fuel_analytics.services.exports import EXPORT_BATCH
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./fuel-analytics.db"
 
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "text"] = "auto"
     graceful_timeout_s: int = Field(30, ge=0)
 
+    # Who may do what: API keys on (default) or off (every request allowed, a WARNING at start)
+    auth: Literal["on", "off"] = "on"
+    # per key, per process: a token bucket refilled at this rate (0 = no limit) up to the burst
+    rate_limit_per_s: float = Field(50.0, ge=0)
+    rate_limit_burst: int = Field(100, ge=1)
+
     # Ingestion
     max_body_bytes: int = Field(5_000_000, ge=1_000)
     max_batch: int = Field(10_000, ge=1)
@@ -76,6 +83,10 @@ class Settings(BaseSettings):
     # name, as JSON, e.g. FUEL_TRIP_THRESHOLDS='{"speeding_above_mph": 65}'. Names the fuel
     # rules share (segment_gap_s, ...) follow FUEL_THRESHOLDS unless overridden here.
     trip_thresholds: dict[str, float] = Field(default_factory=dict)
+
+    # Exports: readings per keyset page (a round trip each; memory and event-loop time per
+    # page grow with it)
+    export_page_rows: int = Field(EXPORT_BATCH, ge=50, le=20_000)
 
     # Demo fleet loaded by `fuel-analytics demo` (make run)
     demo_trucks: int = Field(25, ge=1, le=5000)

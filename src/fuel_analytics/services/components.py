@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from fuel_analytics.domain.auth import Tenant
 from fuel_analytics.domain.components import (
     DAY,
     DEFAULT_HEALTH,
@@ -32,6 +33,7 @@ from fuel_analytics.domain.ports import Clock, ComponentBuckets, ReadingHistory,
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.fuel import Period, PeriodRules
 from fuel_analytics.services.registry import require_truck
+from fuel_analytics.services.tenancy import scoped
 
 Resolution = Literal["raw", "hour", "day"]
 WIDTHS = {"hour": HOUR, "day": DAY}
@@ -68,6 +70,9 @@ class ComponentService:
     clock: Clock
     rules: HealthRules = DEFAULT_HEALTH
     periods: PeriodRules = LAST_30_DAYS
+
+    def for_tenant(self, tenant: Tenant) -> ComponentService:
+        return self if tenant.everything else replace(self, trucks=scoped(self.trucks, tenant))
 
     def _monitor(self, truck: Truck, key: str) -> ComponentMonitor:
         try:

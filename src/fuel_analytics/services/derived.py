@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from fuel_analytics.domain.components import DAY, HOUR, Bucket, aggregate, monitors_for
+from fuel_analytics.domain.errors import StorageUnavailable
 from fuel_analytics.domain.fuel import FuelRules, analyze_truck, detect_siphoning
 from fuel_analytics.domain.latest import StatusRules
 from fuel_analytics.domain.model import DirtyDay, Reading, Truck, TruckId
@@ -179,6 +180,9 @@ class DerivedResults:
         while True:
             try:
                 cleared = await self.refresh_pending(batch)
+            except StorageUnavailable as error:  # an outage: one line, no traceback
+                logger.warning("recomputing derived results failed; retrying: %s", error.detail)
+                cleared = 0
             except Exception:
                 logger.exception("recomputing derived results failed; retrying")
                 cleared = 0

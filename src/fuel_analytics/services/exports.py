@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from fuel_analytics.domain.auth import Tenant
 from fuel_analytics.domain.errors import InvalidField
 from fuel_analytics.domain.export import Column, Rows, Table, rows_of
 from fuel_analytics.domain.fuel import DailyFuel
@@ -16,6 +17,7 @@ from fuel_analytics.domain.model import TruckId
 from fuel_analytics.domain.ports import ReadingRows, TruckRegistry
 from fuel_analytics.domain.telemetry import SENSOR_FIELDS, SPECS
 from fuel_analytics.services.fuel import FuelService, Period, PeriodRules
+from fuel_analytics.services.tenancy import scoped, visible_ids
 
 READING_COLUMNS = ("truck_id", "ts", *(s.name for s in SENSOR_FIELDS))
 DEFAULT_READING_COLUMNS = (
@@ -76,6 +78,16 @@ class ExportService:
     trucks: TruckRegistry
     fuel: FuelService
     periods: PeriodRules = EXPORT_PERIODS
+    page_rows: int = EXPORT_BATCH  # readings per keyset page (FUEL_EXPORT_PAGE_ROWS)
+
+    def for_tenant(self, tenant: Tenant) -> ExportService:
+        """Exports of ``tenant``'s trucks only: another carrier's truck is not found, "every
+        truck" means the tenant's."""
+        if tenant.everything:
+            return self
+        return dataclasses.replace(
+            self, trucks=scoped(self.trucks, tenant), fuel=self.fuel.for_tenant(tenant)
+        )
 
     def period(self, start: datetime | None, end: datetime | None) -> Period:
         return self.periods.resolve(start, end, self.fuel.clock.now())
@@ -108,9 +120,10 @@ class ExportService:
         """``text_timestamps``: ts comes as RFC 3339 text from the database (for text
         formats: no per-row conversion at all), else as datetimes (for XLSX date cells)."""
         await self._known(truck_ids)
+        truck_ids = await visible_ids(self.trucks, truck_ids)
         names = [c.name for c in columns]
         rows = self.readings.stream(
-            truck_ids, period.start, period.end, names, EXPORT_BATCH,
+            truck_ids, period.start, period.end, names, self.page_rows,
             text_timestamps=text_timestamps,
         )  # fmt: skip
         if text_timestamps:
@@ -121,6 +134,7 @@ class ExportService:
 
     async def events_table(self, query: EventQuery) -> Table:
         await self._known(query.truck_ids)
+        query = dataclasses.replace(query, truck_ids=await self.fuel.visible(query.truck_ids))
         # recompute what is stale first (FuelService.events), then page through the store
         await self.fuel.events(dataclasses.replace(query, limit=1))
         return Table("fuel events", EVENT_COLUMNS, self._event_rows(query))
@@ -157,7 +171,13 @@ class ExportService:
         events = Table(
             "fuel events",
             EVENT_COLUMNS,
-            self._event_rows(EventQuery(start=fleet.period.start, end=fleet.period.end)),
+            self._event_rows(
+                EventQuery(
+                    truck_ids=await self.fuel.visible(None),
+                    start=fleet.period.start,
+                    end=fleet.period.end,
+                )
+            ),
         )
         daily = Table("daily balance", DAILY_COLUMNS, self._daily_rows(fleet.period))
         return [Table("fleet summary", SUMMARY_COLUMNS, rows_of(summary_rows)), events, daily]

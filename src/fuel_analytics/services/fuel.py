@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from fuel_analytics.domain.auth import Tenant
 from fuel_analytics.domain.errors import InvalidField
 from fuel_analytics.domain.fuel import (
     DailyFuel,
@@ -30,6 +31,7 @@ from fuel_analytics.domain.ports import (
 )
 from fuel_analytics.services.derived import ONE_DAY, DerivedResults, fuel_view, midnight
 from fuel_analytics.services.registry import require_truck
+from fuel_analytics.services.tenancy import scoped, visible_ids
 
 DEF_CONTEXT = timedelta(days=3)
 ALL_EVENTS = 1_000_000
@@ -112,6 +114,17 @@ class FuelService:
     periods: PeriodRules = PeriodRules()
     ranked: int = 5
 
+    def for_tenant(self, tenant: Tenant) -> FuelService:
+        """The same reports over ``tenant``'s trucks only: another carrier's truck is not
+        found, fleet-wide answers cover the tenant's trucks."""
+        return self if tenant.everything else replace(self, trucks=scoped(self.trucks, tenant))
+
+    async def visible(self, truck_ids: Collection[TruckId] | None) -> list[TruckId] | None:
+        """``truck_ids`` as asked, or, for "every truck", the tenant's trucks (None when the
+        caller sees every truck)."""
+        found = await visible_ids(self.trucks, truck_ids)
+        return None if found is None else list(found)
+
     def period(self, start: datetime | None, end: datetime | None) -> Period:
         """The report period, widened to whole UTC days: rollups are daily, and a summary
         must agree with its own daily rows and events."""
@@ -128,7 +141,7 @@ class FuelService:
 
     async def daily_rows(self, period: Period) -> list[DailyFuel]:
         await self.derived.ensure_fresh(None, period.start, period.end)
-        return await self._days(None, period)
+        return await self._days(await self.visible(None), period)
 
     async def truck_report(
         self, truck_id: TruckId, start: datetime | None, end: datetime | None
@@ -162,6 +175,8 @@ class FuelService:
         if query.truck_ids is not None:
             for truck_id in query.truck_ids:
                 await self.truck(truck_id)
+        else:
+            query = replace(query, truck_ids=await self.visible(None))
         start = query.start or datetime.min.replace(tzinfo=self.clock.now().tzinfo)
         end = query.end or self.clock.now() + ONE_DAY
         await self.derived.ensure_fresh(
@@ -174,11 +189,18 @@ class FuelService:
         await self.derived.ensure_fresh(None, period.start, period.end)
         trucks = {t.truck_id: fuel_view(t) for t in await self.trucks.all()}
         days_by_truck: dict[TruckId, list[DailyFuel]] = defaultdict(list)
-        for row in await self._days(None, period):
+        mine = await self.visible(None)
+        for row in await self._days(mine, period):
             days_by_truck[row.truck_id].append(row)
         events_by_truck: dict[TruckId, list[FuelEvent]] = defaultdict(list)
         stored = await self.results.events(
-            EventQuery(start=period.start, end=period.end, limit=ALL_EVENTS, with_evidence=False)
+            EventQuery(
+                truck_ids=mine,
+                start=period.start,
+                end=period.end,
+                limit=ALL_EVENTS,
+                with_evidence=False,
+            )
         )
         for item in stored:
             events_by_truck[item.event.truck_id].append(item.event)

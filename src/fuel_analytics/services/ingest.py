@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fuel_analytics.domain.auth import ALL_CARRIERS, Tenant
 from fuel_analytics.domain.errors import BatchTooLarge, InvalidField
 from fuel_analytics.domain.model import IngestResult, Reading, Rejection, StoreResult
 from fuel_analytics.domain.ports import NO_METRICS, Clock, Metrics, ReadingStore, TruckRegistry
@@ -21,11 +22,15 @@ class IngestService:
     max_batch: int = 10_000
     metrics: Metrics = NO_METRICS
 
-    async def ingest(self, rows: Sequence[object], *, first_index: int = 0) -> IngestResult:
+    async def ingest(
+        self, rows: Sequence[object], *, first_index: int = 0, tenant: Tenant = ALL_CARRIERS
+    ) -> IngestResult:
         """Store the valid rows of one batch in one transaction; reject the others one by one.
 
         Rejections carry the row's index (``first_index`` + position) and the field at fault.
         A reading repeated inside the batch or already stored counts as a duplicate.
+        A carrier's rows for another carrier's truck are rejected like an unknown truck's;
+        the trucks it auto-registers are its own.
         """
         if len(rows) > self.max_batch:
             raise BatchTooLarge(
@@ -43,15 +48,25 @@ class IngestService:
                 )
             except InvalidField as error:
                 rejected.append(Rejection(first_index + position, error.field, error.reason))
-        if not self.auto_register and valid:
-            known = await self.trucks.existing({r.truck_id for _, r in valid})
+        if valid and (not self.auto_register or not tenant.everything):
+            ids = {r.truck_id for _, r in valid}
+            known = await self.trucks.existing(ids)
+            if not tenant.everything:
+                mine = {t.truck_id for t in await self.trucks.all() if tenant.sees(t)}
+                # another carrier's truck is as unknown as a missing one; a missing one is
+                # registered for this carrier when auto-registration is on
+                known = (known & mine) | (ids - known if self.auto_register else set())
             for index, reading in valid:
                 if reading.truck_id not in known:
                     rejected.append(
                         Rejection(index, "truck_id", f"unknown truck {reading.truck_id!r}")
                     )
             valid = [(i, r) for i, r in valid if r.truck_id in known]
-        result = await self.store.store([r for _, r in valid]) if valid else StoreResult(0, 0)
+        result = (
+            await self.store.store([r for _, r in valid], carrier_id=tenant.carrier_id)
+            if valid
+            else StoreResult(0, 0)
+        )
         rejected.sort(key=lambda r: r.index)
         self.metrics.readings_ingested(result.accepted, result.duplicates, len(rejected))
         return IngestResult(

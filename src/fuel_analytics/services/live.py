@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from fuel_analytics.domain.auth import Tenant
 from fuel_analytics.domain.errors import NoReadingsYet, TruckNotFound
 from fuel_analytics.domain.latest import StatusRules, snapshot
 from fuel_analytics.domain.model import (
@@ -17,6 +18,7 @@ from fuel_analytics.domain.model import (
     TruckStatus,
 )
 from fuel_analytics.domain.ports import Clock, LatestReadings, TruckRegistry
+from fuel_analytics.services.tenancy import scoped
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,10 @@ class LiveService:
     trucks: TruckRegistry
     clock: Clock
     rules: StatusRules
+
+    def for_tenant(self, tenant: Tenant) -> LiveService:
+        """The same use cases over ``tenant``'s trucks only."""
+        return self if tenant.everything else replace(self, trucks=scoped(self.trucks, tenant))
 
     async def snapshot(self, truck_id: TruckId) -> SensorSnapshot:
         truck = await self.trucks.get(truck_id)

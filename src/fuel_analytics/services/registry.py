@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from fuel_analytics.domain.auth import Tenant
 from fuel_analytics.domain.components import validate_thresholds
 from fuel_analytics.domain.errors import InvalidField, TruckNotFound
 from fuel_analytics.domain.fuel import FuelRules
@@ -12,6 +13,7 @@ from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.ports import TruckRegistry
 from fuel_analytics.domain.trips import TripRules
 from fuel_analytics.services.derived import FUEL_RULE_NAMES, TRIP_RULE_NAMES
+from fuel_analytics.services.tenancy import scoped
 
 
 async def require_truck(trucks: TruckRegistry, truck_id: TruckId) -> Truck:
@@ -42,6 +44,11 @@ def check_thresholds(thresholds: Mapping[str, float]) -> None:
 @dataclass(frozen=True, slots=True)
 class RegistryService:
     trucks: TruckRegistry
+
+    def for_tenant(self, tenant: Tenant) -> RegistryService:
+        """The registry as ``tenant`` sees it: another carrier's truck is not found, a new
+        truck gets the tenant's carrier, naming another carrier is not permitted."""
+        return self if tenant.everything else replace(self, trucks=scoped(self.trucks, tenant))
 
     async def get(self, truck_id: TruckId) -> Truck:
         return await require_truck(self.trucks, truck_id)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from fuel_analytics.domain.auth import Tenant
 from fuel_analytics.domain.errors import NotFound
 from fuel_analytics.domain.fuel import DailyFuel, PeriodFuel
 from fuel_analytics.domain.model import Truck, TruckId
@@ -116,6 +117,10 @@ class TripService:
     rules: TripRules
     ranked: int = 5
 
+    def for_tenant(self, tenant: Tenant) -> TripService:
+        """Trips, scores and utilization of ``tenant``'s trucks only."""
+        return self if tenant.everything else replace(self, fuel=self.fuel.for_tenant(tenant))
+
     def period(self, start: datetime | None, end: datetime | None) -> Period:
         return self.fuel.period(start, end)
 
@@ -202,10 +207,17 @@ class TripService:
     ) -> SubjectScore:
         period = self.period(start, end)
         await self._fresh(None, period)
-        if not await self._trips(TripQuery(driver_ids=[driver_id], limit=1)):
+        mine = await self.fuel.visible(None)
+        if not await self._trips(TripQuery(truck_ids=mine, driver_ids=[driver_id], limit=1)):
             raise NotFound(f"no trip by driver {driver_id!r} is known", field="driver_id")
         trips = await self._trips(
-            TripQuery(driver_ids=[driver_id], start=period.start, end=period.end, limit=ALL_TRIPS)
+            TripQuery(
+                truck_ids=mine,
+                driver_ids=[driver_id],
+                start=period.start,
+                end=period.end,
+                limit=ALL_TRIPS,
+            )
         )
         trucks = {t.truck_id: t for t in await self.fuel.trucks.all()}
         return self._driver_score(driver_id, period, trips, trucks)
@@ -235,10 +247,13 @@ class TripService:
     async def fleet_behaviour(self, start: datetime | None, end: datetime | None) -> FleetBehaviour:
         period = self.period(start, end)
         await self._fresh(None, period)
-        trips = await self._trips(TripQuery(start=period.start, end=period.end, limit=ALL_TRIPS))
+        mine = await self.fuel.visible(None)
+        trips = await self._trips(
+            TripQuery(truck_ids=mine, start=period.start, end=period.end, limit=ALL_TRIPS)
+        )
         trucks = {t.truck_id: t for t in await self.fuel.trucks.all()}
         days_by_truck: dict[TruckId, list[DailyFuel]] = defaultdict(list)
-        for row in await self.fuel.results.daily(None, period.start.date(), period.end.date()):
+        for row in await self.fuel.results.daily(mine, period.start.date(), period.end.date()):
             days_by_truck[row.truck_id].append(row)
         by_truck: dict[TruckId, list[Trip]] = defaultdict(list)
         by_driver: dict[str, list[Trip]] = defaultdict(list)

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from fuel_analytics.domain.dirty import affected_days
 from fuel_analytics.domain.latest import merge_latest
 from fuel_analytics.domain.model import (
+    CarrierId,
     DatabaseHealth,
     DirtyDay,
     LatestState,
@@ -39,7 +40,9 @@ class MemoryReadings:
     def __init__(self, store: MemoryStore) -> None:
         self._s = store
 
-    async def store(self, batch: Sequence[Reading]) -> StoreResult:
+    async def store(
+        self, batch: Sequence[Reading], *, carrier_id: CarrierId | None = None
+    ) -> StoreResult:
         async with self._s.lock:
             if self._s.fail_next_store is not None:
                 error, self._s.fail_next_store = self._s.fail_next_store, None
@@ -53,7 +56,8 @@ class MemoryReadings:
             now = datetime.now(UTC)
             for reading in batch:
                 self._s.trucks.setdefault(
-                    reading.truck_id, Truck(truck_id=reading.truck_id, created_at=now)
+                    reading.truck_id,
+                    Truck(truck_id=reading.truck_id, carrier_id=carrier_id, created_at=now),
                 )
             by_truck: dict[TruckId, list[Reading]] = {}
             for reading in new.values():

@@ -19,6 +19,7 @@ from fuel_analytics.adapters.sqlalchemy.instrument import (
     observe_pool,
     pool_exhausted,
 )
+from fuel_analytics.domain.errors import StorageUnavailable
 
 DEFAULT_CHECKOUT_TIMEOUT_S = 30.0
 
@@ -36,6 +37,10 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         async with asyncio.timeout(checkout_timeout(engine)):
             await conn.start()
+    except RuntimeError as error:
+        # asyncmy, on a connection reset during its handshake ("Transport does not expose
+        # socket instance"): the server is unreachable, not a bug of ours (503, not 500)
+        raise StorageUnavailable(f"database unavailable: {error}") from error
     finally:
         observe_checkout(time.perf_counter() - started, waited=waited)
     try:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fuel_analytics.adapters.metrics import DB_UP
 from fuel_analytics.adapters.sqlalchemy.connections import connect
 from fuel_analytics.adapters.sqlalchemy.engine import pool_stats
-from fuel_analytics.adapters.sqlalchemy.instrument import observe_pool
+from fuel_analytics.adapters.sqlalchemy.instrument import observe_pool, pool_exhausted
 from fuel_analytics.adapters.sqlalchemy.schema import current_revision, head_revision
 from fuel_analytics.domain.model import DatabaseHealth
 
@@ -23,8 +23,12 @@ class SqlDatabaseProbe:
 
     async def check(self) -> DatabaseHealth:
         head = head_revision()
+        # Every connection in use (slow queries, a burst): wait a moment for one, not the
+        # whole pool timeout, so that /health answers promptly (503, the pool exhausted).
+        exhausted = pool_exhausted(self._engine)
+        timeout_s = min(self._timeout_s, EXHAUSTED_WAIT_S) if exhausted else self._timeout_s
         try:
-            async with asyncio.timeout(self._timeout_s):
+            async with asyncio.timeout(timeout_s):
                 started = time.perf_counter()
                 async with connect(self._engine) as conn:
                     await conn.execute(text("SELECT 1"))
@@ -37,7 +41,7 @@ class SqlDatabaseProbe:
                 schema_version=None,
                 expected_schema_version=head,
                 pool=pool_stats(self._engine),
-                error=_describe(error),
+                error=_describe(error, exhausted=exhausted, waited_s=timeout_s),
             )
         return DatabaseHealth(
             reachable=True,
@@ -49,6 +53,7 @@ class SqlDatabaseProbe:
 
 
 UP_CHECK_TIMEOUT_S = 2.0
+EXHAUSTED_WAIT_S = 0.5
 
 
 async def observe_database(engine: AsyncEngine, timeout_s: float = UP_CHECK_TIMEOUT_S) -> bool:
@@ -65,8 +70,10 @@ async def observe_database(engine: AsyncEngine, timeout_s: float = UP_CHECK_TIME
     return up
 
 
-def _describe(error: BaseException) -> str:
+def _describe(error: BaseException, *, exhausted: bool = False, waited_s: float = 0.0) -> str:
     """The driver's own message, without SQL text or parameters."""
+    if isinstance(error, TimeoutError) and exhausted:
+        return f"pool exhausted: no connection free within {waited_s:g} s"
     if isinstance(error, TimeoutError):
         return f"no answer within the pool timeout ({type(error).__name__})"
     cause = getattr(error, "orig", None) or error

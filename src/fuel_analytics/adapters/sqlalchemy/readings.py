@@ -27,7 +27,14 @@ from fuel_analytics.adapters.sqlalchemy.mapping import (
 from fuel_analytics.adapters.sqlalchemy.tables import dirty_days, readings, truck_latest, trucks
 from fuel_analytics.domain.dirty import affected_days
 from fuel_analytics.domain.latest import merge_latest
-from fuel_analytics.domain.model import LatestState, Reading, StoreResult, Truck, TruckId
+from fuel_analytics.domain.model import (
+    CarrierId,
+    LatestState,
+    Reading,
+    StoreResult,
+    Truck,
+    TruckId,
+)
 
 STORE_ATTEMPTS = 3
 
@@ -38,28 +45,36 @@ class SqlReadings:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def store(self, batch: Sequence[Reading]) -> StoreResult:
+    async def store(
+        self, batch: Sequence[Reading], *, carrier_id: CarrierId | None = None
+    ) -> StoreResult:
         if not batch:
             return StoreResult(accepted=0, duplicates=0)
         with storage_errors():
             for attempt in range(1, STORE_ATTEMPTS + 1):
                 try:
                     async with begin(self._engine) as conn:
-                        accepted = await self._store(conn, batch)
+                        accepted = await self._store(conn, batch, carrier_id)
                     return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
                 except (exc.OperationalError, exc.IntegrityError) as error:
                     if attempt == STORE_ATTEMPTS or not is_retryable(error):
                         raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _store(self, conn: AsyncConnection, batch: Sequence[Reading]) -> int:
+    async def _store(
+        self, conn: AsyncConnection, batch: Sequence[Reading], carrier_id: CarrierId | None
+    ) -> int:
         now = datetime.now(UTC)
         fresh = await self._new_readings(conn, batch)
         truck_ids = sorted({r.truck_id for r in batch})
         await conn.execute(
             insert_if_absent(conn, trucks, "truck_id"),
             [
-                {**truck_to_row(Truck(truck_id=t)), "created_at": now, "updated_at": now}
+                {
+                    **truck_to_row(Truck(truck_id=t, carrier_id=carrier_id)),
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for t in truck_ids
             ],
         )

@@ -20,6 +20,8 @@ from fuel_analytics.adapters.sqlalchemy.types import UtcDateTime, key_string, lo
 from fuel_analytics.domain.telemetry import NUMERIC_FIELDS
 
 metadata = MetaData()
+# BIGINT, but INTEGER on SQLite, where only an INTEGER PRIMARY KEY autoincrements
+AUTO_ID = BigInteger().with_variant(Integer, "sqlite")
 
 trucks = Table(
     "trucks",
@@ -159,4 +161,32 @@ trips = Table(
     Column("complete", Boolean, nullable=False),
     Index("ix_trips_start", "start", "trip_id"),
     Index("ix_trips_driver_start", "driver_id", "start"),
+)
+
+# API keys: the secret is never stored, only its SHA-256 (hex); scopes comma-separated
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", key_string(32), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("scopes", String(64), nullable=False),
+    Column("carrier_id", key_string(64), nullable=True, index=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("entry_id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("key_id", key_string(32), nullable=True),
+    Column("carrier_id", key_string(64), nullable=True),
+    Column("action", String(48), nullable=False),
+    Column("target", String(255), nullable=True),
+    Column("row_count", Integer, nullable=True),
+    Column("detail", Text, nullable=True),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_carrier", "carrier_id", "entry_id"),
 )

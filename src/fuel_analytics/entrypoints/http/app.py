@@ -27,12 +27,14 @@ from fuel_analytics.entrypoints.container import (
     start,
     stop,
 )
+from fuel_analytics.entrypoints.http.auth import TokenBuckets, guarded
 from fuel_analytics.entrypoints.http.dashboard import dashboard_routes
 from fuel_analytics.entrypoints.http.endpoints import Endpoint
 from fuel_analytics.entrypoints.http.observe import ObservedStarlette
 from fuel_analytics.entrypoints.http.openapi import DOCS_INIT_JS, openapi_document
 from fuel_analytics.entrypoints.http.problems import EXCEPTION_HANDLERS
 from fuel_analytics.entrypoints.http.routes import (
+    admin,
     components,
     exports,
     fleet,
@@ -46,7 +48,7 @@ from fuel_analytics.entrypoints.http.routes import (
 
 logger = logging.getLogger("fuel_analytics")
 
-ROUTE_MODULES = (telemetry, trucks, fuel, components, trips, fleet, exports, system)
+ROUTE_MODULES = (telemetry, trucks, fuel, components, trips, fleet, exports, admin, system)
 ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in module.ENDPOINTS)
 
 
@@ -54,9 +56,19 @@ async def _docs_init(request: Request) -> Response:
     return PlainTextResponse(DOCS_INIT_JS, media_type="application/javascript")
 
 
-def _routes() -> list[BaseRoute]:
+def _routes(container: Container) -> list[BaseRoute]:
+    """The API behind its scopes (unless FUEL_AUTH=off); the document, the docs, /metrics
+    and the dashboard's files are public."""
+    settings = container.settings()
+    buckets = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
+    auth = settings.auth == "on"
     routes: list[BaseRoute] = [
-        Route(ep.path, ep.handler, methods=[ep.method], name=ep.handler.__name__)
+        Route(
+            ep.path,
+            guarded(ep, container, buckets) if auth else ep.handler,
+            methods=[ep.method],
+            name=ep.handler.__name__,
+        )
         for ep in ENDPOINTS
     ]
     routes += [
@@ -89,6 +101,11 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
             if check_schema:
                 await ensure_current(await resolved(container.engine()))
             settings = container.settings()
+            if settings.auth == "off":
+                logger.warning(
+                    "FUEL_AUTH=off: every request is allowed without an API key, and sees and "
+                    "writes every carrier's trucks; set FUEL_AUTH=on outside a trusted network"
+                )
             if settings.recompute_interval_s > 0:
                 derived = await resolved(container.derived_results())
                 worker = asyncio.create_task(
@@ -106,7 +123,7 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
             prometheus.worker_stopping()
 
     app = ObservedStarlette(
-        routes=_routes(), lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS
+        routes=_routes(container), lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS
     )
     app.state.container = container
     app.state.openapi = orjson.dumps(openapi_document(ENDPOINTS))

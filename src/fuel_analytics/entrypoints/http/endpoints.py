@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fuel_analytics.domain.auth import Scope
 from fuel_analytics.entrypoints.http.problems import ProblemError
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -35,6 +36,9 @@ class Endpoint:
     other_responses: dict[int, type[BaseModel]] = field(default_factory=dict)
     # a non-JSON answer (exports): its media type, documented as a binary/text stream
     produces: str | None = None
+    # the scope a key needs (admin implies read and ingest); None: public. Required, so that
+    # no endpoint becomes public by omission.
+    scope: Scope | None = field(kw_only=True)
 
     @property
     def path_names(self) -> list[str]:

@@ -19,9 +19,13 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fuel_analytics.adapters.metrics import HTTP_DURATION, HTTP_IN_FLIGHT, HTTP_REQUESTS
+from fuel_analytics.entrypoints.http.disconnect import run_unless_disconnected
 from fuel_analytics.entrypoints.logs import ACCESS_LOGGER, request_id
 
+PRINCIPAL = "fuel_analytics.principal"  # set by http.auth once a key is authenticated
+
 REQUEST_ID_HEADER = "x-request-id"
+CLIENT_CLOSED_REQUEST = 499  # logged and counted for a client that hung up (nginx's code)
 UNMATCHED = "<unmatched>"
 # Prometheus scrapes are neither counted nor timed: the metrics describe the traffic, and
 # in-flight is 0 when the service is idle. They are still access-logged.
@@ -80,7 +84,8 @@ class RequestObserver:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            if not await run_unless_disconnected(self.app, scope, receive, send_with_id):
+                status = CLIENT_CLOSED_REQUEST  # hung up before the answer: work cancelled
         finally:
             elapsed = time.perf_counter() - started
             method = scope.get("method", "")
@@ -104,7 +109,8 @@ class RequestObserver:
                     "status": status,
                     "duration_ms": duration_ms,
                     "request_id": rid,
-                    "key_id": None,  # API keys come with their own issue
+                    # the key's id once authenticated (never the key itself); null without
+                    "key_id": getattr(scope.get(PRINCIPAL), "key_id", None),
                 },
             )
             request_id.reset(token)

@@ -21,6 +21,18 @@ PATH_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+# An API key in either header; an operation's scope is listed in its `security` entry.
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearerKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`Authorization: Bearer fak_<key_id>_<secret>`",
+    },
+    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+}
+AUTH_ERRORS = (401, 403, 429)
+
+
 class _Schemas:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
@@ -80,8 +92,14 @@ def openapi_document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
             ],
             "responses": {},
         }
-        if ep.description:
-            op["description"] = ep.description
+        if ep.scope is None:
+            op["security"] = []
+            if ep.description:
+                op["description"] = ep.description
+        else:
+            op["security"] = [{name: [str(ep.scope)]} for name in SECURITY_SCHEMES]
+            needs = f"Needs an API key with the `{ep.scope}` scope."
+            op["description"] = f"{ep.description}\n\n{needs}" if ep.description else needs
         if ep.query is not None:
             op["parameters"].extend(schemas.parameters(ep.query))
         if ep.body is not None:
@@ -109,7 +127,8 @@ def openapi_document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
                 "description": TITLES.get(status, "OK"),
                 "content": {"application/json": {"schema": schemas.ref(model, "serialization")}},
             }
-        for status in sorted({*ep.errors, 500} - set(ep.other_responses)):
+        auth_errors = AUTH_ERRORS if ep.scope is not None else ()
+        for status in sorted({*ep.errors, *auth_errors, 500} - set(ep.other_responses)):
             op["responses"][str(status)] = _problem(schemas, status)
         paths.setdefault(ep.path, {})[ep.method.lower()] = op
     return {
@@ -120,7 +139,7 @@ def openapi_document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
             "description": "Fleet fuel analytics: telemetry, live sensors, fleet summary.",
         },
         "paths": paths,
-        "components": {"schemas": schemas.components},
+        "components": {"schemas": schemas.components, "securitySchemes": SECURITY_SCHEMES},
     }
 
 

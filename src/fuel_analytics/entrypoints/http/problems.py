@@ -17,6 +17,7 @@ from fuel_analytics.domain.errors import (
     DomainError,
     InvalidField,
     NotFound,
+    NotPermitted,
     SchemaOutOfDate,
     StorageUnavailable,
     UnknownTruckRejected,
@@ -29,6 +30,7 @@ RETRY_AFTER_S = 5
 
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
+    (NotPermitted, 403),
     (InvalidField, 422),
     (UnknownTruckRejected, 422),
     (BatchTooLarge, 413),
@@ -39,6 +41,8 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
 TITLES = {
     201: "Created",
     400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     413: "Content too large",

@@ -23,7 +23,10 @@ from fuel_analytics.services.live import TruckListing
 
 def _utc(value: datetime) -> datetime:
     """A timestamp without an offset is read as UTC (DOMAIN.md units)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+00:01: before year 1 in UTC
+        raise ValueError("out of the representable range once converted to UTC") from None
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]

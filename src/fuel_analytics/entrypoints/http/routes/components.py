@@ -6,6 +6,8 @@ from dependency_injector.wiring import Provide, inject
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fuel_analytics.domain.auth import Scope
+from fuel_analytics.entrypoints.http.auth import for_caller
 from fuel_analytics.entrypoints.http.component_schemas import (
     ComponentHistoryOut,
     FaultEventOut,
@@ -25,6 +27,7 @@ from fuel_analytics.services.components import ComponentService
 async def truck_components(
     request: Request, components: ComponentService = Provide["component_service"]
 ) -> Response:
+    components = for_caller(components, request)
     health = await components.truck_health(truck_id_from(request))
     return json_response(TruckComponentsOut.from_domain(health))
 
@@ -33,6 +36,7 @@ async def truck_components(
 async def component_history(
     request: Request, components: ComponentService = Provide["component_service"]
 ) -> Response:
+    components = for_caller(components, request)
     query = parse_query(HistoryQuery, request)
     history = await components.component_history(
         truck_id_from(request),
@@ -49,6 +53,7 @@ async def component_history(
 async def fleet_maintenance(
     request: Request, components: ComponentService = Provide["component_service"]
 ) -> Response:
+    components = for_caller(components, request)
     query = parse_query(MaintenanceQuery, request)
     risk = await components.fleet_maintenance()
     return json_response(FleetMaintenanceOut.from_domain(risk, components.clock.now(), query.limit))
@@ -58,6 +63,7 @@ async def fleet_maintenance(
 async def truck_dtcs(
     request: Request, components: ComponentService = Provide["component_service"]
 ) -> Response:
+    components = for_caller(components, request)
     truck_id = truck_id_from(request)
     query = parse_query(PeriodQuery, request)
     period, events = await components.dtcs(truck_id, query.from_, query.to)
@@ -79,6 +85,7 @@ ENDPOINTS = [
         "components",
         response=TruckComponentsOut,
         errors=(404, 422, 503),
+        scope=Scope.READ,
     ),
     Endpoint(
         "GET",
@@ -92,6 +99,7 @@ ENDPOINTS = [
         path_params={"sensor": "monitor key, e.g. coolant_temp_f or battery_voltage.engine_off"},
         description="Paged by `limit`; `next_from` is where the next page starts. Hour and "
         "day resolutions read the stored aggregates only, never the raw readings.",
+        scope=Scope.READ,
     ),
     Endpoint(
         "GET",
@@ -102,6 +110,7 @@ ENDPOINTS = [
         response=FleetMaintenanceOut,
         query=MaintenanceQuery,
         errors=(422, 503),
+        scope=Scope.READ,
     ),
     Endpoint(
         "GET",
@@ -113,5 +122,6 @@ ENDPOINTS = [
         query=PeriodQuery,
         errors=(404, 422, 503),
         description="Period defaults to the last 30 days; at most 366.",
+        scope=Scope.READ,
     ),
 ]

@@ -17,10 +17,12 @@ from starlette.types import Receive, Scope, Send
 from fuel_analytics.adapters.exports.csv_writer import csv_chunks
 from fuel_analytics.adapters.exports.xlsx_writer import xlsx_chunks
 from fuel_analytics.adapters.metrics import exported_rows
+from fuel_analytics.domain.auth import Scope as Needs
 from fuel_analytics.domain.export import Rows, Table
 from fuel_analytics.domain.fuel.store import EventQuery
 from fuel_analytics.domain.model import TruckId
 from fuel_analytics.domain.telemetry import parse_truck_id
+from fuel_analytics.entrypoints.http.auth import for_caller
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, parse_query
 from fuel_analytics.entrypoints.http.fuel_schemas import EventFilters
 from fuel_analytics.entrypoints.http.schemas import Model, PeriodQuery, UtcDatetime
@@ -128,6 +130,7 @@ def _as(kind: str, tables: list[Table]) -> AsyncIterator[bytes]:
 
 
 async def _readings(request: Request, exports: ExportService, kind: str) -> Response:
+    exports = for_caller(exports, request)
     query = parse_query(ReadingsExportQuery, request)
     period = exports.period(query.from_, query.to)
     columns = exports.reading_columns(_names(query.columns))
@@ -139,6 +142,7 @@ async def _readings(request: Request, exports: ExportService, kind: str) -> Resp
 
 
 async def _events(request: Request, exports: ExportService, kind: str) -> Response:
+    exports = for_caller(exports, request)
     query = parse_query(EventsExportQuery, request)
     period = exports.period(query.from_, query.to)
     table = await exports.events_table(
@@ -186,6 +190,7 @@ async def export_fuel_events_xlsx(
 async def export_fuel_report_xlsx(
     request: Request, exports: ExportService = Provide["export_service"]
 ) -> Response:
+    exports = for_caller(exports, request)
     query = parse_query(PeriodQuery, request)
     period = exports.fuel.period(query.from_, query.to)
     tables = await exports.fuel_report_tables(period)
@@ -205,6 +210,7 @@ def _export(path: str, handler: object, summary: str, query: type[Model], media:
         description="Streamed as it is read (bounded memory, any size up to 366 days); "
         "Content-Disposition names the file. An XLSX sheet past Excel's 1,048,576 rows "
         "continues on a new sheet.",
+        scope=Needs.READ,
     )
 
 

@@ -6,6 +6,8 @@ from dependency_injector.wiring import Provide, inject
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fuel_analytics.domain.auth import Scope
+from fuel_analytics.entrypoints.http.auth import for_caller
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response, parse_query
 from fuel_analytics.entrypoints.http.fuel_schemas import FleetKpisOut, FleetSummaryOut
 from fuel_analytics.entrypoints.http.schemas import PeriodQuery
@@ -19,6 +21,8 @@ async def fleet_summary(
     live: LiveService = Provide["live_service"],
     fuel: FuelService = Provide["fuel_service"],
 ) -> Response:
+    live = for_caller(live, request)
+    fuel = for_caller(fuel, request)
     query = parse_query(PeriodQuery, request)
     kpis = await fuel.fleet_kpis(query.from_, query.to)
     fleet = await live.fleet()
@@ -44,5 +48,6 @@ ENDPOINTS = [
         query=PeriodQuery,
         errors=(422, 503),
         description="Period [from, to): `to` defaults to now, `from` to 7 days before `to`.",
+        scope=Scope.READ,
     )
 ]

@@ -6,7 +6,9 @@ from dependency_injector.wiring import Provide, inject
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fuel_analytics.domain.auth import Scope
 from fuel_analytics.domain.fuel.store import EventQuery
+from fuel_analytics.entrypoints.http.auth import for_caller
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response, parse_query
 from fuel_analytics.entrypoints.http.fuel_schemas import (
     EventsQuery,
@@ -23,6 +25,7 @@ from fuel_analytics.services.fuel import FuelService
 
 @inject
 async def truck_fuel(request: Request, fuel: FuelService = Provide["fuel_service"]) -> Response:
+    fuel = for_caller(fuel, request)
     truck_id = truck_id_from(request)
     period = parse_query(PeriodQuery, request)
     report = await fuel.truck_report(truck_id, period.from_, period.to)
@@ -30,6 +33,7 @@ async def truck_fuel(request: Request, fuel: FuelService = Provide["fuel_service
 
 
 async def _events(request: Request, fuel: FuelService, *, one_truck: bool) -> Response:
+    fuel = for_caller(fuel, request)
     query = parse_query(EventsQuery, request)
     if query.from_ and query.to and query.to <= query.from_:
         raise ProblemError(422, "`to` must be after `from`", field="to")
@@ -80,6 +84,7 @@ ENDPOINTS = [
         errors=(404, 422, 503),
         description="Period [from, to): `to` defaults to now, `from` to 7 days before `to`; "
         "at most 366 days. Missing data is `null` with a reason, never invented.",
+        scope=Scope.READ,
     ),
     Endpoint(
         "GET",
@@ -90,6 +95,7 @@ ENDPOINTS = [
         response=FuelEventPageOut,
         query=EventsQuery,
         errors=(404, 422, 503),
+        scope=Scope.READ,
     ),
     Endpoint(
         "GET",
@@ -100,5 +106,6 @@ ENDPOINTS = [
         response=FuelEventPageOut,
         query=EventsQuery,
         errors=(422, 503),
+        scope=Scope.READ,
     ),
 ]

@@ -37,5 +37,6 @@ ENDPOINTS = [
         other_responses={503: HealthOut},
         description="503 with the same body when the database is unreachable or its schema is "
         "not the code's; answers within POOL_TIMEOUT.",
+        scope=None,
     ),
 ]

@@ -6,12 +6,15 @@ from dependency_injector.wiring import Provide, inject
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fuel_analytics.domain.auth import Scope
+from fuel_analytics.entrypoints.http.auth import principal_of
 from fuel_analytics.entrypoints.http.body import NDJSON_TYPES, decode_telemetry, read_limited
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response
 from fuel_analytics.entrypoints.http.problems import ProblemError
 from fuel_analytics.entrypoints.http.schemas import IngestResultOut, TelemetryBatchIn
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.ingest import IngestService
+from fuel_analytics.services.keys import AuditTrail
 
 
 @inject
@@ -19,10 +22,20 @@ async def ingest_telemetry(
     request: Request,
     ingest: IngestService = Provide["ingest_service"],
     settings: Settings = Provide["settings"],
+    audit: AuditTrail = Provide["audit_trail"],
 ) -> Response:
     body = await read_limited(request, settings.max_body_bytes)
     rows = decode_telemetry(request, body)
-    result = IngestResultOut.from_domain(await ingest.ingest(rows))
+    caller = principal_of(request)
+    outcome = await ingest.ingest(rows, tenant=caller.tenant)
+    await audit.record(
+        caller,
+        "telemetry.ingest",
+        rows=outcome.received,
+        detail=f"accepted={outcome.accepted} duplicates={outcome.duplicates} "
+        f"rejected={len(outcome.rejected)}",
+    )
+    result = IngestResultOut.from_domain(outcome)
     if rows and result.accepted == 0 and result.duplicates == 0:
         first = result.rejected[0]
         raise ProblemError(
@@ -52,5 +65,6 @@ ENDPOINTS = [
             "are listed in `rejected` with their index and reason. When every row is rejected "
             "the answer is 422 problem+json carrying the same counts."
         ),
+        scope=Scope.INGEST,
     )
 ]

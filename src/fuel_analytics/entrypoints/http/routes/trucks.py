@@ -6,8 +6,10 @@ from dependency_injector.wiring import Provide, inject
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fuel_analytics.domain.auth import Scope
 from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.telemetry import parse_truck_id
+from fuel_analytics.entrypoints.http.auth import for_caller, principal_of
 from fuel_analytics.entrypoints.http.body import decode_json, media_type, read_limited
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response, parse_query
 from fuel_analytics.entrypoints.http.problems import ProblemError
@@ -19,6 +21,7 @@ from fuel_analytics.entrypoints.http.schemas import (
     TruckOut,
     TruckPageOut,
 )
+from fuel_analytics.services.keys import AuditTrail
 from fuel_analytics.services.live import LiveService
 from fuel_analytics.services.registry import RegistryService
 
@@ -31,6 +34,7 @@ def truck_id_from(request: Request) -> TruckId:
 
 @inject
 async def list_trucks(request: Request, live: LiveService = Provide["live_service"]) -> Response:
+    live = for_caller(live, request)
     query = parse_query(TruckListQuery, request)
     page = await live.trucks_page(offset=query.offset, limit=query.limit, status=query.status)
     end = query.offset + len(page.items)
@@ -49,13 +53,18 @@ async def list_trucks(request: Request, live: LiveService = Provide["live_servic
 async def get_truck(
     request: Request, registry: RegistryService = Provide["registry_service"]
 ) -> Response:
+    registry = for_caller(registry, request)
     return json_response(TruckOut.from_domain(await registry.get(truck_id_from(request))))
 
 
 @inject
 async def put_truck(
-    request: Request, registry: RegistryService = Provide["registry_service"]
+    request: Request,
+    registry: RegistryService = Provide["registry_service"],
+    audit: AuditTrail = Provide["audit_trail"],
 ) -> Response:
+    caller = principal_of(request)
+    registry = for_caller(registry, request)
     truck_id = truck_id_from(request)
     if media_type(request) != "application/json":
         raise ProblemError(415, "send the truck as application/json", field="content-type")
@@ -64,11 +73,13 @@ async def put_truck(
         raise ProblemError(422, "truck_id in the body differs from the path", field="truck_id")
     body = TruckIn.model_validate(document)
     stored, created = await registry.put(Truck(truck_id=truck_id, **body.model_dump()))
+    await audit.record(caller, "truck.put", target=truck_id, detail="created" if created else None)
     return json_response(TruckOut.from_domain(stored), status=201 if created else 200)
 
 
 @inject
 async def truck_sensors(request: Request, live: LiveService = Provide["live_service"]) -> Response:
+    live = for_caller(live, request)
     snapshot = await live.snapshot(truck_id_from(request))
     return json_response(SensorSnapshotOut.from_domain(snapshot, live.clock.now()))
 
@@ -83,6 +94,7 @@ ENDPOINTS = [
         response=TruckPageOut,
         query=TruckListQuery,
         errors=(422, 503),
+        scope=Scope.READ,
     ),
     Endpoint(
         "GET",
@@ -92,6 +104,7 @@ ENDPOINTS = [
         "trucks",
         response=TruckOut,
         errors=(404, 422, 503),
+        scope=Scope.READ,
     ),
     Endpoint(
         "PUT",
@@ -104,6 +117,7 @@ ENDPOINTS = [
         errors=(400, 413, 415, 422, 503),
         description="201 when the truck is new, 200 when it replaced an entry.",
         other_responses={201: TruckOut},
+        scope=Scope.INGEST,
     ),
     Endpoint(
         "GET",
@@ -113,5 +127,6 @@ ENDPOINTS = [
         "trucks",
         response=SensorSnapshotOut,
         errors=(404, 422, 503),
+        scope=Scope.READ,
     ),
 ]

@@ -1,4 +1,35 @@
-// The service's own HTTP API: JSON and text GETs, pagination, a small TTL cache.
+// The service's own HTTP API: JSON and text GETs with the operator's API key, pagination,
+// a small TTL cache.
+
+const KEY_STORAGE = "fuel-analytics.api-key";
+
+/** The API key this browser keeps (localStorage), or null. */
+export function apiKey() {
+  try {
+    return localStorage.getItem(KEY_STORAGE);
+  } catch {
+    return null; // storage disabled: the page asks every time
+  }
+}
+
+export function setApiKey(key) {
+  try {
+    if (key) localStorage.setItem(KEY_STORAGE, key);
+    else localStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // storage disabled
+  }
+}
+
+/** A key handed over in the URL (`/#key=fak_...`, as `fuel-analytics demo` prints it) is
+ * kept, and taken out of the address bar and the history at once. */
+export function adoptKeyFromUrl() {
+  const match = location.hash.match(/^#key=([A-Za-z0-9_-]+)/);
+  if (!match) return false;
+  setApiKey(match[1]);
+  history.replaceState(null, "", `${location.pathname}${location.search}#/fleet`);
+  return true;
+}
 
 export class ApiError extends Error {
   constructor(url, status, detail) {
@@ -22,7 +53,10 @@ async function get(path, params, accept) {
   const url = urlOf(path, params);
   let response;
   try {
-    response = await fetch(url, { headers: { accept }, cache: "no-store" });
+    const headers = { accept };
+    const key = apiKey();
+    if (key) headers.authorization = `Bearer ${key}`;
+    response = await fetch(url, { headers, cache: "no-store" });
   } catch (error) {
     throw new ApiError(url, 0, `the service did not answer: ${error.message}`);
   }

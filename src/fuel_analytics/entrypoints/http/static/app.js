@@ -1,7 +1,7 @@
 // The dashboard shell: hash routing, the period picker, polling without page reloads,
 // the error banner, and the /metrics sampler that runs whatever page is open.
 
-import { forgetCached } from "./api.js";
+import { adoptKeyFromUrl, apiKey, forgetCached, setApiKey } from "./api.js";
 import { clock } from "./format.js";
 import { MetricsSampler } from "./prom.js";
 import * as events from "./page-events.js";
@@ -72,6 +72,11 @@ async function refresh() {
       $("#updated").textContent = `updated ${clock(new Date())}`;
       showError(null);
     } catch (error) {
+      if (error.status === 401) {
+        askForKey(apiKey() ? "the API key was refused (revoked?): paste another" : null);
+        if (state.page === page) showError(null);
+        return;
+      }
       console.error(error);
       if (state.page === page) showError(error.message ?? String(error));
     } finally {
@@ -116,7 +121,35 @@ function schedule() {
   }
 }
 
+/** The API needs a key with the `read` scope: ask for one, keep it in localStorage. */
+function askForKey(why) {
+  const form = $("#key-form");
+  form.hidden = false;
+  $("#key-why").textContent = why ?? "";
+}
+
+function initKeyForm() {
+  const form = $("#key-form");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = $("#key-input").value.trim();
+    if (!key) return;
+    setApiKey(key);
+    $("#key-input").value = "";
+    form.hidden = true;
+    forgetCached();
+    refresh();
+  });
+  $("#key-forget").addEventListener("click", () => {
+    setApiKey(null);
+    askForKey(null);
+  });
+}
+
 function init() {
+  adoptKeyFromUrl();
+  initKeyForm();
+  if (!apiKey()) askForKey(null);
   const period = query.get("period");
   if (period in PERIODS) $("#period").value = period;
   const every = query.get("refresh");
