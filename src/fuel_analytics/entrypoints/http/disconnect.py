@@ -1,12 +1,14 @@
-"""A client that hangs up before its answer starts cancels the request's work.
+"""A client that hangs up cancels the request's work.
 
 Uvicorn does not cancel an application whose client went away: a slow request (a fleet
 summary, a long history) would keep running, and keep its database connection checked out,
 for nobody. Here the server's ``receive`` is read by a task of its own that hands the
-messages on to the application; an ``http.disconnect`` that arrives before the response has
-started cancels the application, whose ``async with`` blocks then give their connections
-back to the pool at once. Once the response has started, nothing is cancelled here: a
-streamed answer (the exports) stops on the disconnect itself, between two pages.
+messages on to the application; an ``http.disconnect`` cancels the application at once,
+whose ``async with`` blocks then give their connections back to the pool. That includes a
+streamed answer already under way (an export): after a disconnect uvicorn's ``send`` returns
+without waiting, so an export left to notice the disconnect itself would read page after
+page for nobody until Starlette's own listener cancels it; the export's response closes its
+generators, shielded, when cancelled (routes.exports.ClosingStreamingResponse).
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ async def run_unless_disconnected(app: ASGIApp, scope: Scope, receive: Receive, 
             message = await receive()
             if message["type"] == "http.disconnect":
                 gone.set()
-                if not started:
-                    task.cancel()
+                task.cancel()
                 return
             await inbox.put(message)
 
@@ -72,7 +73,7 @@ async def run_unless_disconnected(app: ASGIApp, scope: Scope, receive: Receive, 
     finally:
         relay_task.cancel()
         await asyncio.gather(relay_task, return_exceptions=True)
-    if task.cancelled() and gone.is_set() and not started:
-        return False
+    if task.cancelled() and gone.is_set():
+        return started  # the client left: before the answer (False) or during it
     task.result()  # the application's own outcome, exceptions included
     return True
