@@ -76,8 +76,8 @@ bench-exports: $(STAMP)
 .PHONY: bench locust
 BENCH_ARGS ?=
 ## Issue 7: 1,000 trucks x 7 days (5M readings) into MariaDB through POST /api/v2/telemetry,
-## then wrk at 50/100/200 connections, 1 and 2 workers, next to two bare ceilings. Roughly an
-## hour at full scale; smaller: make bench BENCH_ARGS='--trucks 50 --days 1 --duration 5'.
+## then wrk at 50/100/200 connections, 1 and 2 workers, next to two bare ceilings. About 45
+## min at full scale (an estimate); smaller: make bench BENCH_ARGS='--trucks 50 --days 1 --duration 5'.
 bench: $(STAMP)
 	scripts/mysql-test-db.sh
 	command -v wrk >/dev/null || apt-get install -y wrk
