@@ -142,3 +142,8 @@ def test_a_number_is_stored_exactly_or_rejected_never_clamped(spec: Any, value: 
         assert getattr(parse_reading(raw, now=NOW), spec.name) == value
     else:
         assert rejected_field(raw) == spec.name
+
+
+def test_a_field_with_an_empty_name_is_a_named_rejection() -> None:
+    """Found by tests/integration/test_ingest_any_input.py: the rejection named field ''."""
+    assert rejected_field(row(**{"": 1})) == "reading"

@@ -171,7 +171,10 @@ def parse_reading(
         raise InvalidField("reading", "must be a JSON object")
     unknown = sorted(k for k in raw if k not in ALL_FIELDS)
     if unknown:
-        raise InvalidField(str(unknown[0]), "unknown field")
+        name = str(unknown[0])
+        if not name:  # a field must be named, even to say it is the wrong one
+            raise InvalidField("reading", "has a field with an empty name")
+        raise InvalidField(name, "unknown field")
     if "truck_id" not in raw:
         raise InvalidField("truck_id", "is required")
     if "ts" not in raw:
