@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, exc, func, select, update
+from sqlalchemy import bindparam, exc, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
@@ -37,6 +37,10 @@ from fuel_analytics.domain.model import (
 )
 
 STORE_ATTEMPTS = 3
+# existence checks: a truck with this many readings in a batch gets a range scan, the rest
+# primary-key lookups, this many per statement
+RANGE_SCAN_MIN = 8
+KEYS_PER_LOOKUP = 500
 
 
 class SqlReadings:
@@ -103,9 +107,13 @@ class SqlReadings:
         by_truck: dict[TruckId, list[datetime]] = defaultdict(list)
         for truck_id, ts in unique:
             by_truck[truck_id].append(ts)
+        single: list[tuple[TruckId, datetime]] = []
         for truck_id, stamps in by_truck.items():
-            # one range scan of the primary key per truck: batches are mostly recent,
-            # contiguous data, where the range holds few stored readings
+            if len(stamps) < RANGE_SCAN_MIN:
+                single += [(truck_id, ts) for ts in stamps]
+                continue
+            # a truck's run of readings (a backfill): one range scan of the primary key;
+            # batches are mostly recent, contiguous data, where it holds few stored readings
             rows = await conn.execute(
                 select(readings.c.ts).where(
                     readings.c.truck_id == truck_id,
@@ -114,6 +122,15 @@ class SqlReadings:
                 )
             )
             stored.update((truck_id, row.ts) for row in rows)
+        # a few readings each of many trucks (a gateway's live batch): primary-key lookups,
+        # many per statement, not a round trip per truck
+        key = tuple_(readings.c.truck_id, readings.c.ts)
+        for start in range(0, len(single), KEYS_PER_LOOKUP):
+            chunk = single[start : start + KEYS_PER_LOOKUP]
+            rows = await conn.execute(
+                select(readings.c.truck_id, readings.c.ts).where(key.in_(chunk))
+            )
+            stored.update((row.truck_id, row.ts) for row in rows)
         return [r for key, r in unique.items() if key not in stored]
 
     async def _merge_latest(
