@@ -39,6 +39,20 @@ def insert_or_bump(conn: AsyncConnection, table: Table, keys: list[str], counter
     )
 
 
+def upsert(conn: AsyncConnection, table: Table, keys: list[str]) -> Insert:
+    """INSERT, or on an existing key take the new values of every other column. Run with
+    many rows it is one multi-row statement on MySQL (asyncmy rewrites INSERT ... VALUES),
+    where an executemany UPDATE is a round trip per row."""
+    others = [c.name for c in table.columns if c.name not in keys]
+    if conn.dialect.name == "sqlite":
+        lite = sqlite.insert(table)
+        return lite.on_conflict_do_update(
+            index_elements=keys, set_={n: lite.excluded[n] for n in others}
+        )
+    my = mysql.insert(table)
+    return my.on_duplicate_key_update({n: my.inserted[n] for n in others})
+
+
 Processors = list[tuple[int, Any]]  # (column index, bind processor)
 _INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, Processors]] = {}
 

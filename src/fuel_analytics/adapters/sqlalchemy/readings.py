@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, exc, func, select, tuple_, update
+from sqlalchemy import exc, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
@@ -14,6 +14,7 @@ from fuel_analytics.adapters.sqlalchemy.dialect import (
     insert_if_absent,
     insert_or_bump,
     insert_rows,
+    upsert,
 )
 from fuel_analytics.adapters.sqlalchemy.errors import is_retryable, storage_errors
 from fuel_analytics.adapters.sqlalchemy.mapping import (
@@ -41,6 +42,26 @@ STORE_ATTEMPTS = 3
 # primary-key lookups, this many per statement
 RANGE_SCAN_MIN = 8
 KEYS_PER_LOOKUP = 500
+LOOKUP_SPAN = timedelta(hours=1)
+
+
+def _lookup_groups(
+    keys: list[tuple[TruckId, datetime]],
+) -> list[tuple[datetime, datetime, set[TruckId]]]:
+    """The keys in time order, cut into groups of at most KEYS_PER_LOOKUP spanning at most
+    LOOKUP_SPAN: (first ts, last ts, their trucks)."""
+    groups: list[tuple[datetime, datetime, set[TruckId]]] = []
+    count = 0
+    for truck_id, ts in sorted(keys, key=lambda k: k[1]):
+        if groups and count < KEYS_PER_LOOKUP and ts - groups[-1][0] <= LOOKUP_SPAN:
+            lo, _, members = groups[-1]
+            members.add(truck_id)
+            groups[-1] = (lo, ts, members)
+            count += 1
+        else:
+            groups.append((ts, ts, {truck_id}))
+            count = 1
+    return groups
 
 
 class SqlReadings:
@@ -122,13 +143,17 @@ class SqlReadings:
                 )
             )
             stored.update((truck_id, row.ts) for row in rows)
-        # a few readings each of many trucks (a gateway's live batch): primary-key lookups,
-        # many per statement, not a round trip per truck
-        key = tuple_(readings.c.truck_id, readings.c.ts)
-        for start in range(0, len(single), KEYS_PER_LOOKUP):
-            chunk = single[start : start + KEYS_PER_LOOKUP]
+        # a few readings each of many trucks (a gateway's live batch): one statement per
+        # group of up to KEYS_PER_LOOKUP readings within LOOKUP_SPAN of each other, a short
+        # primary-key range of each of their trucks (a row-value IN list is scanned whole
+        # by MariaDB: 145 ms a statement for 500 keys)
+        for lo, hi, group in _lookup_groups(single):
             rows = await conn.execute(
-                select(readings.c.truck_id, readings.c.ts).where(key.in_(chunk))
+                select(readings.c.truck_id, readings.c.ts).where(
+                    readings.c.truck_id.in_(sorted(group)),
+                    readings.c.ts >= lo,
+                    readings.c.ts <= hi,
+                )
             )
             stored.update((row.truck_id, row.ts) for row in rows)
         return [r for key, r in unique.items() if key not in stored]
@@ -158,16 +183,14 @@ class SqlReadings:
                 continue
             updates.append(
                 {
-                    "b_truck_id": truck_id,
+                    "truck_id": truck_id,
                     "ts": merged.ts,
                     "sensors": sensors_to_text(merged.sensors),
                     "updated_at": now,
                 }
             )
-        await conn.execute(
-            update(truck_latest).where(truck_latest.c.truck_id == bindparam("b_truck_id")),
-            updates,
-        )
+        # the rows exist and are locked (above): one multi-row upsert, not an UPDATE a truck
+        await conn.execute(upsert(conn, truck_latest, ["truck_id"]), updates)
 
     async def readings(
         self,
