@@ -156,6 +156,7 @@ def text_of(response: httpx.Response) -> str:
 FLEET_WIDE = [
     ("/api/v2/trucks", None, True),
     ("/api/v2/fleet/summary", DAY, True),
+    ("/api/v2/fleet/fuel", DAY, True),
     ("/api/v2/fleet/fuel-events", DAY, True),
     ("/api/v2/fleet/maintenance", None, False),
     ("/api/v2/fleet/driver-behavior", DAY, True),

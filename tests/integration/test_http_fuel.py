@@ -219,6 +219,27 @@ async def test_the_report_measures_distance_fuel_and_mpg_against_the_baseline(
     )
 
 
+async def test_the_fleet_fuel_list_holds_each_trucks_report_summary(
+    fixed: httpx.AsyncClient,
+) -> None:
+    """One call for every truck's summary (the dashboard's fleet table): the same summary
+    as each truck's own report; a truck without data in the period is left out."""
+    await f1(fixed)
+    await put(fixed, "F2", tank_capacity_gal=200.0, baseline_mpg=6.0)
+    await ingest(fixed, second_truck())
+    await put(fixed, "F3", tank_capacity_gal=200.0, baseline_mpg=6.0)  # no readings
+    fleet = ok(await fixed.get("/api/v2/fleet/fuel", params=PERIOD))
+    assert fleet["period"] == PERIOD
+    assert [s["truck_id"] for s in fleet["items"]] == ["F1", "F2"]
+    for summary in fleet["items"]:
+        report = ok(await fixed.get(f"{TRUCKS}/{summary['truck_id']}/fuel", params=PERIOD))
+        assert summary == report["summary"]
+    assert fleet["items"][0]["mpg"] == pytest.approx(MPH / GPH, abs=0.01)
+    assert_problem(
+        await fixed.get("/api/v2/fleet/fuel", params={**PERIOD, "to": PERIOD["from"]}), 422, "to"
+    )
+
+
 async def test_refuels_and_drops_are_counted_in_gallons_of_the_trucks_own_tank(
     fixed: httpx.AsyncClient,
 ) -> None:

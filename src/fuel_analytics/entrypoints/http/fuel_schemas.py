@@ -58,6 +58,13 @@ class TruckFuelReportOut(Model):
         )
 
 
+class FleetFuelOut(Model):
+    period: PeriodOut
+    items: list[PeriodFuelOut] = Field(  # type: ignore[valid-type]
+        description="one summary per truck with data in the period, by truck id"
+    )
+
+
 # ---- events ----------------------------------------------------------------------------
 
 

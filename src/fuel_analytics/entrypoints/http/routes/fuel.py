@@ -12,14 +12,16 @@ from fuel_analytics.entrypoints.http.auth import for_caller
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response, parse_query
 from fuel_analytics.entrypoints.http.fuel_schemas import (
     EventsQuery,
+    FleetFuelOut,
     FuelEventOut,
     FuelEventPageOut,
+    PeriodFuelOut,
     TruckFuelReportOut,
     cursor_of,
 )
 from fuel_analytics.entrypoints.http.problems import ProblemError
 from fuel_analytics.entrypoints.http.routes.trucks import truck_id_from
-from fuel_analytics.entrypoints.http.schemas import PeriodQuery
+from fuel_analytics.entrypoints.http.schemas import PeriodOut, PeriodQuery
 from fuel_analytics.services.fuel import FuelService
 
 
@@ -30,6 +32,20 @@ async def truck_fuel(request: Request, fuel: FuelService = Provide["fuel_service
     period = parse_query(PeriodQuery, request)
     report = await fuel.truck_report(truck_id, period.from_, period.to)
     return json_response(TruckFuelReportOut.from_domain(report))
+
+
+@inject
+async def fleet_fuel(request: Request, fuel: FuelService = Provide["fuel_service"]) -> Response:
+    fuel = for_caller(fuel, request)
+    query = parse_query(PeriodQuery, request)
+    period = fuel.period(query.from_, query.to)
+    summaries = await fuel.truck_summaries(period)
+    return json_response(
+        FleetFuelOut(
+            period=PeriodOut(from_=period.start, to=period.end),
+            items=[PeriodFuelOut.model_validate(s) for s in summaries],
+        )
+    )
 
 
 async def _events(request: Request, fuel: FuelService, *, one_truck: bool) -> Response:
@@ -95,6 +111,19 @@ ENDPOINTS = [
         response=FuelEventPageOut,
         query=EventsQuery,
         errors=(404, 422, 503),
+        scope=Scope.READ,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v2/fleet/fuel",
+        fleet_fuel,
+        "Every truck's fuel summary for the period (the truck report's summary, one call)",
+        "fleet",
+        response=FleetFuelOut,
+        query=PeriodQuery,
+        errors=(422, 503),
+        description="Period [from, to) widened to whole UTC days, at most 366 days; trucks "
+        "without data in the period are left out.",
         scope=Scope.READ,
     ),
     Endpoint(

@@ -2,10 +2,10 @@
 // sortable by any column and filtered by a search box.
 //
 // No single endpoint has all of it: /trucks (status, fuel, age), /fleet/summary (low-fuel
-// threshold, DEF alerts), /trucks/{id}/fuel per truck (MPG: the summary ranks only the five
-// worst and best), /fleet/fuel-events (thefts) and /fleet/maintenance (components).
+// threshold, DEF alerts), /fleet/fuel (every truck's period summary: MPG vs baseline),
+// /fleet/fuel-events (thefts) and /fleet/maintenance (components).
 
-import { allByCursor, allByOffset, cached, getJson, mapLimit } from "./api.js";
+import { allByCursor, allByOffset, cached, getJson } from "./api.js";
 import { age, badge, html, num, signedPct, update } from "./format.js";
 
 export const title = () => "Fleet";
@@ -92,12 +92,13 @@ async function slowFacts(trucks, period) {
   const range = { from: period.from, to: period.to };
   const ids = trucks.map((t) => t.truck_id);
   const [fuel, thefts, maintenance] = await Promise.all([
-    cached(`fleet-mpg:${period.key}:${ids.join(",")}`, SLOW_MS, () =>
-      mapLimit(ids, 4, (id) =>
-        getJson(`/api/v2/trucks/${encodeURIComponent(id)}/fuel`, range).then(
-          (report) => report.summary,
-          (error) => ({ mpg: null, mpg_reason: `could not load: ${error.message}`, failed: true }),
-        ),
+    cached(`fleet-mpg:${period.key}`, SLOW_MS, () =>
+      getJson("/api/v2/fleet/fuel", range).then(
+        (answer) => {
+          const byTruck = new Map(answer.items.map((s) => [s.truck_id, s]));
+          return ids.map((id) => byTruck.get(id) ?? { mpg: null, mpg_reason: "no data in the period" });
+        },
+        (error) => ids.map(() => ({ mpg: null, mpg_reason: `could not load: ${error.message}`, failed: true })),
       ),
     ),
     cached(`fleet-thefts:${period.key}`, SLOW_MS, () =>
