@@ -6,14 +6,14 @@ Algorithms read thresholds from :class:`FuelRules` and nowhere else. A truck's
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Final
 
 from fuel_analytics.domain.errors import InvalidField
 from fuel_analytics.domain.latest import StatusRules
 from fuel_analytics.domain.model import Truck
+from fuel_analytics.domain.overrides import with_overrides as apply_overrides
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,27 +134,7 @@ class FuelRules:
         too. An unknown name, a non-number, a negative value where only a size makes sense,
         or a fraction where a count is expected raise :class:`InvalidField`.
         """
-        if not overrides:
-            return self
-        own: dict[str, object] = {}
-        status: dict[str, object] = {}
-        for name in sorted(overrides):
-            value = _number(name, overrides[name])
-            if name in _INT_FIELDS:
-                own[name] = _count(name, value)
-            elif name in _FLOAT_FIELDS:
-                if value < 0 and name not in _SIGNED_FIELDS:
-                    raise InvalidField(name, "must not be negative")
-                own[name] = value
-            elif name in _STATUS_FIELDS:
-                if value < 0:
-                    raise InvalidField(name, "must not be negative")
-                status[name] = value
-            else:
-                raise InvalidField(name, "is not a fuel threshold")
-        if status:
-            own["status"] = replace(self.status, **status)  # type: ignore[arg-type]
-        return replace(self, **own)  # type: ignore[arg-type]
+        return apply_overrides(self, overrides, what="fuel", signed=_SIGNED_FIELDS, count=_count)
 
 
 def rules_for(truck: Truck, rules: FuelRules) -> FuelRules:
@@ -162,12 +142,9 @@ def rules_for(truck: Truck, rules: FuelRules) -> FuelRules:
     return rules.with_overrides(truck.thresholds)
 
 
-_INT_FIELDS: Final = frozenset(f.name for f in fields(FuelRules) if f.type in ("int", int))
-_FLOAT_FIELDS: Final = frozenset(f.name for f in fields(FuelRules) if f.type in ("float", float))
 _SIGNED_FIELDS: Final = frozenset(
     {"mpg_band_good_pct", "mpg_band_normal_pct", "mpg_band_warning_pct"}
 )
-_STATUS_FIELDS: Final = frozenset(f.name for f in fields(StatusRules) if f.type in ("float", float))
 _MIN_COUNT: Final = {
     "smoothing_window": 1,
     "noise_window": 2,
@@ -175,15 +152,6 @@ _MIN_COUNT: Final = {
     "noise_jumps": 1,
 }
 _MAX_COUNT: Final = {"night_start_hour": 24, "night_end_hour": 24}
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidField(name, "must be a number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidField(name, "must be a finite number")
-    return number
 
 
 def _count(name: str, value: float) -> int:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Final
 
 from fuel_analytics.domain.errors import InvalidField
 from fuel_analytics.domain.fuel.rules import FuelRules
 from fuel_analytics.domain.latest import StatusRules
+from fuel_analytics.domain.overrides import with_overrides as apply_overrides
 
 _FUEL: Final = FuelRules()
 
@@ -102,41 +103,7 @@ class TripRules:
 
     def with_overrides(self, overrides: Mapping[str, float]) -> TripRules:
         """A copy with fields replaced by name; :class:`StatusRules` names are accepted too."""
-        if not overrides:
-            return self
-        own: dict[str, object] = {}
-        status: dict[str, object] = {}
-        for name in sorted(overrides):
-            value = _number(name, overrides[name])
-            if name in _INT_FIELDS:
-                if value != int(value) or value < 0:
-                    raise InvalidField(name, "must be a whole number >= 0")
-                own[name] = int(value)
-            elif name in _FLOAT_FIELDS:
-                if value < 0 and name not in _SIGNED_FIELDS:
-                    raise InvalidField(name, "must not be negative")
-                own[name] = value
-            elif name in _STATUS_FIELDS:
-                if value < 0:
-                    raise InvalidField(name, "must not be negative")
-                status[name] = value
-            else:
-                raise InvalidField(name, "is not a trip threshold")
-        if status:
-            own["status"] = replace(self.status, **status)  # type: ignore[arg-type]
-        return replace(self, **own)  # type: ignore[arg-type]
+        return apply_overrides(self, overrides, what="trip", signed=_SIGNED_FIELDS)
 
 
-_INT_FIELDS: Final = frozenset(f.name for f in fields(TripRules) if f.type in ("int", int))
-_FLOAT_FIELDS: Final = frozenset(f.name for f in fields(TripRules) if f.type in ("float", float))
 _SIGNED_FIELDS: Final = frozenset({"mpg_deviation_full_pct", "mpg_deviation_zero_pct"})
-_STATUS_FIELDS: Final = frozenset(f.name for f in fields(StatusRules) if f.type in ("float", float))
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidField(name, "must be a number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidField(name, "must be a finite number")
-    return number
