@@ -171,16 +171,13 @@ class TripService:
         rules = trip_rules_for(truck, self.rules)
         return period, rules.speeding_above_mph, speeding_events(truck, readings, rules)
 
-    async def _trips(self, query: TripQuery) -> list[Trip]:
-        return await self.results.trips(query)
-
     async def truck_score(
         self, truck_id: TruckId, start: datetime | None, end: datetime | None
     ) -> SubjectScore:
         truck = await require_truck(self.fuel.trucks, truck_id)
         period = self.period(start, end)
         await self._fresh([truck_id], period)
-        trips = await self._trips(
+        trips = await self.results.trips(
             TripQuery(truck_ids=[truck_id], start=period.start, end=period.end, limit=ALL_TRIPS)
         )
         days = await self.fuel.results.daily([truck_id], period.start.date(), period.end.date())
@@ -208,9 +205,9 @@ class TripService:
         period = self.period(start, end)
         await self._fresh(None, period)
         mine = await self.fuel.visible(None)
-        if not await self._trips(TripQuery(truck_ids=mine, driver_ids=[driver_id], limit=1)):
+        if not await self.results.trips(TripQuery(truck_ids=mine, driver_ids=[driver_id], limit=1)):
             raise NotFound(f"no trip by driver {driver_id!r} is known", field="driver_id")
-        trips = await self._trips(
+        trips = await self.results.trips(
             TripQuery(
                 truck_ids=mine,
                 driver_ids=[driver_id],
@@ -248,7 +245,7 @@ class TripService:
         period = self.period(start, end)
         await self._fresh(None, period)
         mine = await self.fuel.visible(None)
-        trips = await self._trips(
+        trips = await self.results.trips(
             TripQuery(truck_ids=mine, start=period.start, end=period.end, limit=ALL_TRIPS)
         )
         trucks = {t.truck_id: t for t in await self.fuel.trucks.all()}
