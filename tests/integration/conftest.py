@@ -90,6 +90,9 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "pool_timeout_s": TEST_POOL.timeout_s,
         # no background recompute unless a test asks: reads recompute what they need anyway
         "recompute_interval_s": 0,
+        # read-your-writes: the tests write and read back at once. The bound itself (0.5 s
+        # by default) is proven by test_freshness.py, which runs with the default.
+        "cache_max_age_s": 0,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -27,6 +27,7 @@ from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.components import ComponentService
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.exports import ExportService
+from fuel_analytics.services.fresh import CachedKeys, FleetStateCache, FreshCache
 from fuel_analytics.services.fuel import FuelService
 from fuel_analytics.services.health import HealthService
 from fuel_analytics.services.ingest import IngestService
@@ -72,10 +73,20 @@ class Container(containers.DeclarativeContainer):
         max_batch=settings.provided.max_batch,
         metrics=metrics,
     )
+    # reads of the registry and the latest state within the freshness bound; ingestion and
+    # the recompute use ``trucks`` and ``readings`` directly
+    fleet_state = providers.Singleton(
+        FleetStateCache,
+        trucks=trucks,
+        latest=readings,
+        max_age_s=settings.provided.cache_max_age_s,
+    )
+    cached_trucks = providers.Singleton(lambda fleet: fleet.trucks, fleet_state)
+    cached_latest = providers.Singleton(lambda fleet: fleet.latest, fleet_state)
     live_service = providers.Singleton(
         LiveService,
-        latest=readings,
-        trucks=trucks,
+        latest=cached_latest,
+        trucks=cached_trucks,
         clock=clock,
         rules=settings.provided.status_rules,
     )
@@ -100,17 +111,21 @@ class Container(containers.DeclarativeContainer):
     fuel_service = providers.Singleton(
         FuelService,
         history=readings,
-        trucks=trucks,
-        latest=readings,
+        trucks=cached_trucks,
+        latest=cached_latest,
         results=fuel_results,
         derived=derived_results,
         rules=fuel_rules,
         clock=clock,
     )
+    # whole fleet-summary answers per (carrier, period), within the freshness bound
+    summary_answers: providers.Singleton[FreshCache[object, bytes]] = providers.Singleton(
+        FreshCache, settings.provided.cache_max_age_s
+    )
     component_service = providers.Singleton(
         ComponentService,
         history=readings,
-        trucks=trucks,
+        trucks=cached_trucks,
         buckets=component_buckets,
         derived=derived_results,
         clock=clock,
@@ -130,8 +145,12 @@ class Container(containers.DeclarativeContainer):
         fuel=fuel_service,
         page_rows=settings.provided.export_page_rows,
     )
-    registry_service = providers.Singleton(RegistryService, trucks=trucks)
-    api_keys = providers.Singleton(SqlApiKeys, engine=engine)
+    registry_service = providers.Singleton(RegistryService, trucks=cached_trucks)
+    api_keys = providers.Singleton(
+        CachedKeys,
+        providers.Singleton(SqlApiKeys, engine=engine),
+        max_age_s=settings.provided.cache_max_age_s,
+    )
     audit_log = providers.Singleton(SqlAuditLog, engine=engine)
     audit_trail = providers.Singleton(AuditTrail, log=audit_log, clock=clock)
     key_service = providers.Singleton(KeyService, keys=api_keys, audit=audit_trail, clock=clock)

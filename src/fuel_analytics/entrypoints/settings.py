@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     # rules share (segment_gap_s, ...) follow FUEL_THRESHOLDS unless overridden here.
     trip_thresholds: dict[str, float] = Field(default_factory=dict)
 
+    # Freshness bound of the per-process caches (services/fresh.py): the fleet's registry and
+    # latest state (live sensors, truck list, fleet summary), fleet KPIs per period, API key
+    # lookups. Every answer reflects a read that started at most this long before the
+    # request; 0 reads for every request. At most 1 s: the promise is "visible within 1 s".
+    cache_max_age_s: float = Field(0.5, ge=0, le=1.0)
+
     # Exports: readings per keyset page (a round trip each; memory and event-loop time per
     # page grow with it)
     export_page_rows: int = Field(EXPORT_BATCH, ge=50, le=20_000)
