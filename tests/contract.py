@@ -42,6 +42,39 @@ class RepositoryContract:
         result = await repos.store.store([reading("T1", 0), reading("T1", 0), reading("T2", 0)])
         assert (result.accepted, result.duplicates) == (2, 1)
 
+    async def test_a_stored_reading_sent_again_with_other_values_changes_nothing(
+        self, repos: Repos
+    ) -> None:
+        await repos.store.store([reading("T1", 5, speed_mph=5.0), reading("T1", 0, rpm=600.0)])
+        day = NOW.date()
+        (marked,) = await repos.dirty.pending([TruckId("T1")], day, day + timedelta(days=1))
+        again = [
+            reading("T1", 5, speed_mph=99.0, fuel_level_pct=80.0),  # first stored wins
+            reading("T1", 0, rpm=2000.0),
+            reading("T2", 1, speed_mph=1.0),
+            reading("T2", 1, speed_mph=2.0),  # repeated inside the batch: the first wins
+        ]
+        result = await repos.store.store(again)
+        assert (result.accepted, result.duplicates) == (1, 3)
+        stored = await repos.history.readings(TruckId("T1"))
+        assert [(r.speed_mph, r.fuel_level_pct, r.rpm) for r in stored] == [
+            (None, None, 600.0),
+            (5.0, None, None),
+        ]
+        state = await repos.latest.latest(TruckId("T1"))
+        assert state is not None
+        assert state.ts == NOW + timedelta(minutes=5)
+        assert {name: s.value for name, s in state.sensors.items()} == {
+            "speed_mph": 5.0,
+            "rpm": 600.0,
+        }
+        other = await repos.latest.latest(TruckId("T2"))
+        assert other is not None
+        assert other.sensors["speed_mph"].value == 1.0
+        # the duplicates marked nothing: T1's day keeps its version, T2's day is new
+        (unchanged,) = await repos.dirty.pending([TruckId("T1")], day, day + timedelta(days=1))
+        assert unchanged.version == marked.version
+
     async def test_readings_round_trip_every_field(self, repos: Repos) -> None:
         full = reading(
             "T1", 0, fuel_level_pct=55.123456789, fuel_rate_gph=3.25, total_fuel_gal=123456.789,
@@ -139,6 +172,15 @@ class RepositoryContract:
         await repos.store.store([reading("T1", 60 * 10 - 30)])  # 23:30 on Jan 5
         days = await repos.dirty.pending(None, date(2026, 1, 1), date(2026, 1, 10))
         assert [d.day for d in days] == [date(2026, 1, 5), date(2026, 1, 6)]
+
+    async def test_a_day_marked_again_keeps_its_place_in_the_queue(self, repos: Repos) -> None:
+        await repos.store.store([reading("T1", 0)])
+        await repos.store.store([reading("T2", 0)])
+        await repos.store.store([reading("T1", 1)])  # waits since its first mark
+        assert [(d.truck_id, d.version) for d in await repos.dirty.oldest(10)] == [
+            ("T1", 2),
+            ("T2", 1),
+        ]
 
     async def test_clearing_keeps_marks_that_moved_on(self, repos: Repos) -> None:
         await repos.store.store([reading("T1", 0)])

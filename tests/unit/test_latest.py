@@ -8,8 +8,21 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuel_analytics.domain.latest import StatusRules, merge_latest, snapshot, truck_status
-from fuel_analytics.domain.model import LatestState, Reading, Truck, TruckId, TruckStatus
+from fuel_analytics.domain.latest import (
+    StatusRules,
+    merge_latest,
+    newest_values,
+    snapshot,
+    truck_status,
+)
+from fuel_analytics.domain.model import (
+    LatestState,
+    Reading,
+    SensorValue,
+    Truck,
+    TruckId,
+    TruckStatus,
+)
 from tests.conftest import NOW, reading
 
 RULES = StatusRules()
@@ -112,3 +125,16 @@ def test_merge_is_order_and_split_invariant(
     assert state == expected
     # merging what is already merged changes nothing (re-sent batches)
     assert merge_latest(state, readings) == expected
+
+
+@settings(max_examples=200)
+@given(readings_strategy)
+def test_newest_values_are_the_merge_of_the_batch_alone(readings: list[Reading]) -> None:
+    merged = merge_latest(None, readings)
+    newest = newest_values(readings)
+    if merged is None:
+        assert newest == {}
+        return
+    assert {name: SensorValue(value, ts) for name, (value, ts) in newest.items()} == dict(
+        merged.sensors
+    )

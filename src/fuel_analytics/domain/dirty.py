@@ -9,7 +9,7 @@ neighbouring day is marked too when the reading is within ``margin`` of the boun
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from fuel_analytics.domain.model import Reading, TruckId
 
@@ -24,12 +24,26 @@ def affected_days(
     readings: Iterable[Reading], margin: timedelta = DEFAULT_MARGIN
 ) -> set[tuple[TruckId, date]]:
     days: set[tuple[TruckId, date]] = set()
+    # the days a timestamp marks depend on it alone, and a batch has few distinct ones
+    # (with its zone: equal instants in two zones have two dates)
+    marks: dict[tuple[datetime, tzinfo | None], tuple[date, ...]] = {}
     for reading in readings:
-        day = reading.ts.date()
-        days.add((reading.truck_id, day))
-        into_day = reading.ts - day_start(day)
-        if into_day < margin:
-            days.add((reading.truck_id, day - timedelta(days=1)))
-        if timedelta(days=1) - into_day <= margin:
-            days.add((reading.truck_id, day + timedelta(days=1)))
+        ts = reading.ts
+        key = (ts, ts.tzinfo)
+        found = marks.get(key)
+        if found is None:
+            found = marks[key] = _days_marked(ts, margin)
+        for day in found:
+            days.add((reading.truck_id, day))
     return days
+
+
+def _days_marked(ts: datetime, margin: timedelta) -> tuple[date, ...]:
+    day = ts.date()
+    found = [day]
+    into_day = ts - day_start(day)
+    if into_day < margin:
+        found.append(day - timedelta(days=1))
+    if timedelta(days=1) - into_day <= margin:
+        found.append(day + timedelta(days=1))
+    return tuple(found)

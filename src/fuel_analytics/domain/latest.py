@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from fuel_analytics.domain.model import (
     LatestState,
@@ -28,39 +29,61 @@ class StatusRules:
     low_fuel_pct: float = 20.0
 
 
+TimedValue = tuple[float | str | bool | tuple[str, ...], datetime]
+_SENSOR_NAMES: tuple[str, ...] = tuple(spec.name for spec in SENSOR_FIELDS)
+_sensor_values = attrgetter(*_SENSOR_NAMES)
+
+
+def _newest_first(reading: Reading) -> datetime:
+    return reading.ts
+
+
+def newest_values(readings: Sequence[Reading]) -> dict[str, TimedValue]:
+    """Each sensor's newest ``(value, ts)`` among ``readings`` alone: the newest timestamp
+    wins, ties go to the larger value's repr (so the answer never depends on their order).
+
+    The batch half of :func:`merge_latest`, in plain tuples: the SQL store serialises it
+    directly, and builds no :class:`SensorValue` it would only take apart again.
+    """
+    if len(readings) == 1:  # a gateway's live batch: one reading per truck
+        (reading,) = readings
+        ts = reading.ts
+        return {
+            name: (value, ts)
+            for name, value in zip(_SENSOR_NAMES, _sensor_values(reading), strict=True)
+            if value is not None
+        }
+    best: dict[str, TimedValue] = {}
+    for reading in sorted(readings, key=_newest_first, reverse=True):
+        ts = reading.ts
+        for name, value in zip(_SENSOR_NAMES, _sensor_values(reading), strict=True):
+            if value is None:
+                continue
+            found = best.get(name)
+            # newest first: a later reading can only tie with what was found, never beat it
+            if found is None or (ts == found[1] and repr(value) > repr(found[0])):
+                best[name] = (value, ts)
+    return best
+
+
 def merge_latest(current: LatestState | None, readings: Iterable[Reading]) -> LatestState | None:
     """Fold readings into a truck's latest state.
 
     Each sensor keeps the value with the newest timestamp; ties go to the larger value's
-    repr so that the result never depends on arrival order. Readings are visited newest
-    first, so a batch costs about one reading's worth of work once every sensor is known.
+    repr so that the result never depends on arrival order. The batch's own newest values
+    come first (:func:`newest_values`), then each is compared with the known one once.
     """
-    ordered = sorted(readings, key=lambda r: r.ts, reverse=True)
-    if not ordered:
+    batch = readings if isinstance(readings, Sequence) else list(readings)
+    if not batch:
         return current
+    newest_reading = max(batch, key=_newest_first)
     sensors: dict[str, SensorValue] = dict(current.sensors) if current else {}
-    newest = ordered[0].ts if current is None else max(current.ts, ordered[0].ts)
-    settled: dict[str, datetime] = {}  # sensor -> ts of its newest value in this batch
-    for reading in ordered:
-        if len(settled) == len(SENSOR_FIELDS) and reading.ts < min(settled.values()):
-            break
-        for spec in SENSOR_FIELDS:
-            name = spec.name
-            found = settled.get(name)
-            if found is not None and reading.ts < found:
-                continue  # an older value of a sensor already settled: cannot win
-            value = getattr(reading, name)
-            if value is None:
-                continue
-            settled[name] = reading.ts
-            known = sensors.get(name)
-            if (
-                known is None
-                or reading.ts > known.ts
-                or (reading.ts == known.ts and repr(value) > repr(known.value))
-            ):
-                sensors[name] = SensorValue(value, reading.ts)
-    return LatestState(truck_id=ordered[0].truck_id, ts=newest, sensors=sensors)
+    newest = newest_reading.ts if current is None else max(current.ts, newest_reading.ts)
+    for name, (value, ts) in newest_values(batch).items():
+        known = sensors.get(name)
+        if known is None or ts > known.ts or (ts == known.ts and repr(value) > repr(known.value)):
+            sensors[name] = SensorValue(value, ts)
+    return LatestState(truck_id=newest_reading.truck_id, ts=newest, sensors=sensors)
 
 
 def _fresh(state: LatestState, name: str, window: timedelta) -> float | None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
 
@@ -71,6 +72,23 @@ TRUCK_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
 DTC_PATTERN: Final = re.compile(r"([0-9]{1,7})-([0-9]{1,2})")
 MAX_DTC_CODES: Final = 64
 MAX_FMI: Final = 31
+_truck_id_match = TRUCK_ID_PATTERN.fullmatch
+# each sensor's position among Reading's fields after truck_id and ts (positional
+# arguments: a third of the cost of keywords for its 27 fields)
+_READING_FIELDS = tuple(f.name for f in fields(Reading))
+if _READING_FIELDS[:2] != ("truck_id", "ts") or set(_READING_FIELDS[2:]) != set(SPECS):
+    raise RuntimeError("Reading's fields and the telemetry contract's disagree")  # pragma: no cover
+_POSITIONS: Final[Mapping[str, int]] = {name: i for i, name in enumerate(_READING_FIELDS[2:])}
+# a float within these bounds is a valid value as it is (unbounded: up to the largest finite)
+_FLOAT_RANGES: Final[Mapping[str, tuple[int, float, float]]] = {
+    spec.name: (
+        _POSITIONS[spec.name],
+        -sys.float_info.max if spec.low is None else spec.low,
+        sys.float_info.max if spec.high is None else spec.high,
+    )
+    for spec in SENSOR_FIELDS
+    if spec.kind == "number"
+}
 
 NaivePolicy = Literal["utc", "reject"]
 
@@ -80,6 +98,8 @@ class TelemetryRules:
     """How strict ingestion is, from settings."""
 
     max_future: timedelta = timedelta(minutes=5)
+    # raw readings retention: an older reading is refused (None: any age is accepted)
+    max_age: timedelta | None = None
     naive_timestamps: NaivePolicy = "utc"
     # Device clocks that reset report 1970 or 2000; such readings would corrupt every
     # derived result, so anything before this is rejected.
@@ -169,9 +189,8 @@ def parse_reading(
         raise InvalidField("reading", raw.reason)
     if not isinstance(raw, dict):
         raise InvalidField("reading", "must be a JSON object")
-    unknown = sorted(k for k in raw if k not in ALL_FIELDS)
-    if unknown:
-        name = str(unknown[0])
+    if not ALL_FIELDS.issuperset(raw):
+        name = str(sorted(k for k in raw if k not in ALL_FIELDS)[0])
         if not name:  # a field must be named, even to say it is the wrong one
             raise InvalidField("reading", "has a field with an empty name")
         raise InvalidField(name, "unknown field")
@@ -179,18 +198,29 @@ def parse_reading(
         raise InvalidField("truck_id", "is required")
     if "ts" not in raw:
         raise InvalidField("ts", "is required")
-    truck_id = parse_truck_id(raw["truck_id"])
+    truck_id = raw["truck_id"]
+    if type(truck_id) is not str or _truck_id_match(truck_id) is None:
+        truck_id = parse_truck_id(truck_id)  # the reason it is not one
     ts = parse_timestamp(raw["ts"], "ts", rules.naive_timestamps)
     if ts > now + rules.max_future:
         raise InvalidField("ts", f"{raw['ts']} is more than {rules.max_future} in the future")
+    if rules.max_age is not None and ts < now - rules.max_age:
+        raise InvalidField(
+            "ts", f"{raw['ts']} is older than the {rules.max_age.days}-day retention"
+        )
     if ts < rules.earliest:
         raise InvalidField("ts", f"{raw['ts']} is before {rules.earliest:%Y-%m-%d} (device clock?)")
-    values: dict[str, object] = {}
+    values: list[object] = [None] * len(_POSITIONS)  # Reading's sensors, in its order
     for name, value in raw.items():
-        if name in ("truck_id", "ts") or value is None:
+        if value is None or name == "truck_id" or name == "ts":
             continue
-        values[name] = _value(SPECS[name], value)
-    return Reading(truck_id=truck_id, ts=ts, **values)  # type: ignore[arg-type]
+        if type(value) is float and name in _FLOAT_RANGES:
+            position, low, high = _FLOAT_RANGES[name]
+            if low <= value <= high:  # in range, hence finite: what _number would return
+                values[position] = value
+                continue
+        values[_POSITIONS[name]] = _value(SPECS[name], value)  # the rest, or why it fails
+    return Reading(TruckId(truck_id), ts, *values)  # type: ignore[arg-type]
 
 
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from fuel_analytics.domain.latest import TimedValue
 from fuel_analytics.domain.model import (
     CarrierId,
     LatestState,
@@ -17,7 +18,7 @@ from fuel_analytics.domain.model import (
     Truck,
     TruckId,
 )
-from fuel_analytics.domain.telemetry import NUMERIC_FIELDS, SPECS
+from fuel_analytics.domain.telemetry import NUMERIC_FIELDS, SENSOR_FIELDS
 
 READING_COLUMNS = (
     "truck_id",
@@ -32,6 +33,7 @@ READING_COLUMNS = (
 
 _READING_VALUES = attrgetter(*READING_COLUMNS)
 _DTC_INDEX = READING_COLUMNS.index("dtc_codes")
+CODE_FIELDS = frozenset(spec.name for spec in SENSOR_FIELDS if spec.kind == "codes")
 
 
 def reading_values(reading: Reading) -> tuple[Any, ...]:
@@ -62,31 +64,36 @@ def row_to_reading(row: Mapping[Any, Any]) -> Reading:
     return Reading(**values)
 
 
-def _sensor_to_json(sensor: SensorValue) -> list[Any]:
-    value = list(sensor.value) if isinstance(sensor.value, tuple) else sensor.value
-    return [value, sensor.ts.isoformat()]
-
-
 def sensors_to_text(sensors: Mapping[str, SensorValue]) -> str:
-    return orjson.dumps({name: _sensor_to_json(s) for name, s in sensors.items()}).decode()
+    """``{"sensor": [value, "RFC 3339 ts"], ...}`` (orjson writes datetimes as isoformat())."""
+    return orjson.dumps({name: (s.value, s.ts) for name, s in sensors.items()}).decode()
 
 
-def _sensor_from_json(name: str, raw: list[Any]) -> SensorValue:
-    value, ts = raw
-    if SPECS[name].kind == "codes":
-        value = tuple(value)
-    return SensorValue(value=value, ts=datetime.fromisoformat(ts))
+def timed_values_to_text(values: Mapping[str, TimedValue]) -> str:
+    """The same text from ``newest_values``' (value, ts) pairs."""
+    return orjson.dumps(values).decode()
+
+
+def merged_sensors_text(stored: str, newer: Mapping[str, TimedValue]) -> str:
+    """Stored sensors text with ``newer`` values replacing their sensors' entries: the
+    latest state when every one of them is newer than anything stored (no datetime parsed)."""
+    sensors: dict[str, Any] = orjson.loads(stored)
+    sensors.update(newer)
+    return orjson.dumps(sensors).decode()
 
 
 def row_to_latest(row: Mapping[Any, Any]) -> LatestState | None:
     if row["ts"] is None:
         return None
     raw: dict[str, list[Any]] = orjson.loads(row["sensors"])
-    return LatestState(
-        truck_id=TruckId(row["truck_id"]),
-        ts=row["ts"],
-        sensors={name: _sensor_from_json(name, value) for name, value in raw.items()},
-    )
+    stamps: dict[str, datetime] = {}  # most sensors of a truck share a few timestamps
+    sensors: dict[str, SensorValue] = {}
+    for name, (value, text) in raw.items():
+        ts = stamps.get(text)
+        if ts is None:
+            ts = stamps[text] = datetime.fromisoformat(text)
+        sensors[name] = SensorValue(value=tuple(value) if name in CODE_FIELDS else value, ts=ts)
+    return LatestState(truck_id=TruckId(row["truck_id"]), ts=row["ts"], sensors=sensors)
 
 
 def truck_to_row(truck: Truck) -> dict[str, Any]:

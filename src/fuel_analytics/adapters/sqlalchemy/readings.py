@@ -5,29 +5,29 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
+from typing import Any
 
-from sqlalchemy import exc, func, select
+from sqlalchemy import Row, exc, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
-from fuel_analytics.adapters.sqlalchemy.dialect import (
-    insert_if_absent,
-    insert_or_bump,
-    insert_rows,
-    upsert,
-)
+from fuel_analytics.adapters.sqlalchemy.dialect import insert_if_absent, insert_rows
 from fuel_analytics.adapters.sqlalchemy.errors import is_retryable, storage_errors
 from fuel_analytics.adapters.sqlalchemy.mapping import (
     READING_COLUMNS,
+    merged_sensors_text,
     reading_values,
     row_to_latest,
     row_to_reading,
     sensors_to_text,
+    timed_values_to_text,
     truck_to_row,
 )
 from fuel_analytics.adapters.sqlalchemy.tables import dirty_days, readings, truck_latest, trucks
 from fuel_analytics.domain.dirty import affected_days
-from fuel_analytics.domain.latest import merge_latest
+from fuel_analytics.domain.latest import merge_latest, newest_values
 from fuel_analytics.domain.model import (
     CarrierId,
     LatestState,
@@ -38,11 +38,16 @@ from fuel_analytics.domain.model import (
 )
 
 STORE_ATTEMPTS = 3
+MAX_KNOWN_LATEST_ROWS = 100_000
 # existence checks: a truck with this many readings in a batch gets a range scan, the rest
 # primary-key lookups, this many per statement
 RANGE_SCAN_MIN = 8
 KEYS_PER_LOOKUP = 500
 LOOKUP_SPAN = timedelta(hours=1)
+
+
+def _values(batch: list[Reading]) -> list[tuple[Any, ...]]:
+    return [reading_values(r) for r in batch]
 
 
 def _lookup_groups(
@@ -64,70 +69,172 @@ def _lookup_groups(
     return groups
 
 
+class _SomeAlreadyStored(Exception):
+    """The optimistic INSERT IGNORE skipped rows: roll back and find which, then store."""
+
+
+class _NoLatestRow(Exception):
+    """Trucks without a truck_latest row to lock: roll back, add the rows, store again."""
+
+    def __init__(self, truck_ids: list[TruckId]) -> None:
+        super().__init__(truck_ids)
+        self.truck_ids = truck_ids
+
+
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
 class SqlReadings:
     """ReadingStore, ReadingHistory and LatestReadings over one engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # trucks known to have a truck_latest row (the service never deletes one): a hint
+        # that spares a batch the check; a row found missing anyway is added then
+        self._with_latest_row: set[str] = set()
 
     async def store(
         self, batch: Sequence[Reading], *, carrier_id: CarrierId | None = None
     ) -> StoreResult:
         if not batch:
             return StoreResult(accepted=0, duplicates=0)
+        unique: dict[tuple[TruckId, datetime], Reading] = {}
+        for reading in batch:  # the first of a repeated reading wins
+            unique.setdefault(reading.key, reading)
+        # in primary-key order: InnoDB appends, and concurrent batches lock in one order
+        candidates = [unique[key] for key in sorted(unique)]
+        truck_ids = list(dict.fromkeys(r.truck_id for r in candidates))  # sorted, once each
+        check_first = False
+        failures = 0
         with storage_errors():
-            for attempt in range(1, STORE_ATTEMPTS + 1):
+            while True:
                 try:
+                    await self._add_latest_rows(truck_ids)
                     async with begin(self._engine) as conn:
-                        accepted = await self._store(conn, batch, carrier_id)
+                        accepted = await self._store(conn, candidates, carrier_id, check_first)
                     return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
+                except _SomeAlreadyStored:
+                    check_first = True  # rolled back; once more, looking before inserting
+                except _NoLatestRow as missing:  # rolled back; deleted since they were seen
+                    self._with_latest_row.difference_update(missing.truck_ids)
+                    failures += 1
+                    if failures == STORE_ATTEMPTS:
+                        raise RuntimeError(
+                            f"truck_latest rows keep vanishing: {missing}"
+                        ) from missing
                 except (exc.OperationalError, exc.IntegrityError) as error:
-                    if attempt == STORE_ATTEMPTS or not is_retryable(error):
+                    failures += 1
+                    if failures == STORE_ATTEMPTS or not is_retryable(error):
                         raise
-        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _store(
-        self, conn: AsyncConnection, batch: Sequence[Reading], carrier_id: CarrierId | None
+        self,
+        conn: AsyncConnection,
+        candidates: list[Reading],
+        carrier_id: CarrierId | None,
+        check_first: bool,
     ) -> int:
+        """Store the readings not stored yet; only these touch the latest state and the
+        dirty days, so a duplicate (even with other values: the first stored wins) changes
+        nothing.
+
+        Optimistically (a live batch is almost always all new) every candidate goes in with
+        INSERT IGNORE: a row count short of the batch means some were stored before, and
+        the transaction is rolled back and run again with ``check_first``: an existence
+        check, then a plain INSERT of the rest (a reading stored by a concurrent batch since
+        the check is an IntegrityError, and store's loop tries the whole transaction again).
+        """
         now = datetime.now(UTC)
-        fresh = await self._new_readings(conn, batch)
-        truck_ids = sorted({r.truck_id for r in batch})
-        await conn.execute(
-            insert_if_absent(conn, trucks, "truck_id"),
-            [
-                {
-                    **truck_to_row(Truck(truck_id=t, carrier_id=carrier_id)),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for t in truck_ids
-            ],
+        if check_first:
+            fresh = await self._new_readings(conn, candidates)
+            if fresh:
+                await insert_rows(conn, readings, READING_COLUMNS, _values(fresh))
+        else:
+            fresh = candidates
+            inserted = await insert_rows(
+                conn, readings, READING_COLUMNS, _values(fresh), on_conflict="ignore"
+            )
+            if inserted != len(fresh):
+                raise _SomeAlreadyStored
+        new_trucks = await self._merge_latest(conn, fresh, now) if fresh else []
+        # a truck with a latest state was registered with its first reading; only those
+        # without one can be new (all of them when nothing of the batch was new)
+        await self._register(
+            conn,
+            sorted({r.truck_id for r in candidates}) if check_first else new_trucks,
+            carrier_id,
+            now,
         )
-        if not fresh:
-            return 0
-        # A plain INSERT: a reading stored by a concurrent batch since the check above is an
-        # IntegrityError, and the whole transaction is tried again (store's retry loop).
-        await insert_rows(conn, readings, READING_COLUMNS, [reading_values(r) for r in fresh])
-        await self._merge_latest(conn, fresh, now)
-        await conn.execute(
-            insert_or_bump(conn, dirty_days, ["truck_id", "day"], "version"),
-            [
-                {"truck_id": t, "day": d, "version": 1, "marked_at": now}
-                for t, d in sorted(affected_days(fresh))
-            ],
-        )
+        if fresh:
+            await insert_rows(
+                conn,
+                dirty_days,
+                ("truck_id", "day", "version", "marked_at"),
+                [(t, d, 1, now) for t, d in sorted(affected_days(fresh))],
+                # a day already marked keeps its place in the queue (marked_at: since when
+                # it waits); its version moves on, which is what a running recompute checks
+                on_conflict="increment",
+                keys=("truck_id", "day", "version"),
+            )
         return len(fresh)
 
-    async def _new_readings(self, conn: AsyncConnection, batch: Sequence[Reading]) -> list[Reading]:
-        """The batch without readings already stored or repeated inside it (first wins):
-        only these may touch the latest state, so a duplicate never changes anything."""
-        unique: dict[tuple[TruckId, datetime], Reading] = {}
-        for reading in batch:
-            unique.setdefault(reading.key, reading)
+    async def _add_latest_rows(self, truck_ids: list[TruckId]) -> None:
+        """Give trucks not known to have one an empty truck_latest row (ts NULL: no state
+        yet, the same to every reader), in a short transaction of its own.
+
+        The batch's transaction then locks existing rows only. Locking a row that does not
+        exist would lock the gap where it would go (REPEATABLE READ), and two batches each
+        inserting into the gap the other locked is a deadlock: what the first readings of
+        new trucks from concurrent batches did.
+        """
+        missing = [t for t in truck_ids if t not in self._with_latest_row]
+        if not missing:
+            return
+        async with begin(self._engine) as conn:
+            await insert_rows(
+                conn,
+                truck_latest,
+                ("truck_id", "ts", "sensors", "updated_at"),
+                [(t, None, "{}", datetime.now(UTC)) for t in missing],
+                on_conflict="keep",
+                keys=("truck_id",),
+            )
+        if len(self._with_latest_row) > MAX_KNOWN_LATEST_ROWS:  # bounded memory
+            self._with_latest_row.clear()
+        self._with_latest_row.update(missing)
+
+    async def _register(
+        self,
+        conn: AsyncConnection,
+        truck_ids: list[TruckId],
+        carrier_id: CarrierId | None,
+        now: datetime,
+    ) -> None:
+        """Auto-register the trucks of ``truck_ids`` the registry does not know."""
+        if not truck_ids:
+            return
+        rows = await conn.execute(select(trucks.c.truck_id).where(trucks.c.truck_id.in_(truck_ids)))
+        known = {row.truck_id for row in rows}
+        missing = [t for t in truck_ids if t not in known]
+        if missing:
+            await conn.execute(
+                insert_if_absent(conn, trucks, "truck_id"),
+                [
+                    {
+                        **truck_to_row(Truck(truck_id=t, carrier_id=carrier_id)),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for t in missing
+                ],
+            )
+
+    async def _new_readings(self, conn: AsyncConnection, unique: list[Reading]) -> list[Reading]:
+        """Of readings unique in their batch, those not stored yet."""
         stored: set[tuple[str, datetime]] = set()
         by_truck: dict[TruckId, list[datetime]] = defaultdict(list)
-        for truck_id, ts in unique:
-            by_truck[truck_id].append(ts)
+        for reading in unique:
+            by_truck[reading.truck_id].append(reading.ts)
         single: list[tuple[TruckId, datetime]] = []
         for truck_id, stamps in by_truck.items():
             if len(stamps) < RANGE_SCAN_MIN:
@@ -156,41 +263,70 @@ class SqlReadings:
                 )
             )
             stored.update((row.truck_id, row.ts) for row in rows)
-        return [r for key, r in unique.items() if key not in stored]
+        return [r for r in unique if r.key not in stored]
 
     async def _merge_latest(
-        self, conn: AsyncConnection, fresh: Sequence[Reading], now: datetime
-    ) -> None:
-        by_truck: dict[TruckId, list[Reading]] = defaultdict(list)
-        for reading in fresh:
-            by_truck[reading.truck_id].append(reading)
-        truck_ids = sorted(by_truck)
-        await conn.execute(
-            insert_if_absent(conn, truck_latest, "truck_id"),
-            [{"truck_id": t, "ts": None, "sensors": "{}", "updated_at": now} for t in truck_ids],
+        self, conn: AsyncConnection, fresh: list[Reading], now: datetime
+    ) -> list[TruckId]:
+        """Merge new readings (in primary-key order) into their trucks' latest state under
+        a row lock; the trucks that had no state yet."""
+        # everything that needs no stored state is worked out before the rows are locked
+        groups = [
+            (TruckId(truck_id), list(group))
+            for truck_id, group in groupby(fresh, key=attrgetter("truck_id"))
+        ]
+        newest = {truck_id: newest_values(group) for truck_id, group in groups}
+        truck_ids = [truck_id for truck_id, _ in groups]
+        current = await self._lock_latest(conn, truck_ids)
+        if len(current) < len(truck_ids):
+            raise _NoLatestRow([t for t in truck_ids if t not in current])
+        new_trucks = [t for t in truck_ids if current[t].ts is None]
+        updates = []
+        for truck_id, group in groups:
+            row = current[truck_id]
+            stored_ts: datetime | None = row.ts
+            values = newest[truck_id]
+            if stored_ts is None:
+                ts, text = group[-1].ts, timed_values_to_text(values)
+            elif stored_ts < group[0].ts:
+                # everything stored is older than the whole group: each sensor of the group
+                # takes its newest value, the others stay as stored (merge_latest's answer)
+                ts, text = group[-1].ts, merged_sensors_text(row.sensors, values)
+            else:  # late or out-of-order readings: the full merge
+                merged = merge_latest(row_to_latest(row._mapping), group)
+                if merged is None:  # pragma: no cover - a non-empty group always merges
+                    continue
+                ts, text = merged.ts, sensors_to_text(merged.sensors)
+            # the row's change stamp (services/fresh.py) must move on every write, even when
+            # two processes write one truck within a microsecond: the row is locked here
+            stamp = now if now > row.updated_at else row.updated_at + ONE_MICROSECOND
+            updates.append((truck_id, ts, text, stamp))
+        # the rows exist and are locked (above): one multi-row upsert, not an UPDATE a truck
+        await insert_rows(
+            conn,
+            truck_latest,
+            ("truck_id", "ts", "sensors", "updated_at"),
+            updates,
+            on_conflict="replace",
+            keys=("truck_id",),
         )
+        return new_trucks
+
+    async def _lock_latest(
+        self, conn: AsyncConnection, truck_ids: list[TruckId]
+    ) -> dict[str, Row[str, datetime | None, str, datetime]]:
         rows = await conn.execute(
-            select(truck_latest)
+            select(
+                truck_latest.c.truck_id,
+                truck_latest.c.ts,
+                truck_latest.c.sensors,
+                truck_latest.c.updated_at,
+            )
             .where(truck_latest.c.truck_id.in_(truck_ids))
             .order_by(truck_latest.c.truck_id)
             .with_for_update()
         )
-        current = {row.truck_id: row_to_latest(row._mapping) for row in rows}
-        updates = []
-        for truck_id in truck_ids:
-            merged = merge_latest(current.get(truck_id), by_truck[truck_id])
-            if merged is None:  # pragma: no cover - a non-empty group always merges
-                continue
-            updates.append(
-                {
-                    "truck_id": truck_id,
-                    "ts": merged.ts,
-                    "sensors": sensors_to_text(merged.sensors),
-                    "updated_at": now,
-                }
-            )
-        # the rows exist and are locked (above): one multi-row upsert, not an UPDATE a truck
-        await conn.execute(upsert(conn, truck_latest, ["truck_id"]), updates)
+        return {row.truck_id: row for row in rows}
 
     async def readings(
         self,
