@@ -41,6 +41,7 @@ from fuel_analytics.domain.telemetry import (
 from fuel_analytics.entrypoints.container import Container, build_container, resolved, start, stop
 from fuel_analytics.entrypoints.evaluate import report, run_evaluation
 from fuel_analytics.entrypoints.logs import logging_config
+from fuel_analytics.entrypoints.retention import run_retention
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.exports import ExportService
@@ -216,6 +217,11 @@ async def keys_command(settings: Settings, args: Any) -> int:
     return 0
 
 
+async def retention(settings: Settings, *, dry_run: bool) -> int:
+    async with running(settings) as container:
+        return await run_retention(container, dry_run=dry_run)
+
+
 async def recompute_pending(container: Container) -> None:
     """Compute every stale derived result now (fuel rollups and events), with a bar."""
     derived: DerivedResults = await resolved(container.derived_results())
@@ -357,6 +363,10 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--columns", type=lambda s: s.split(","), default=None)
     exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     exp.add_argument("--out", required=True, type=Path)
+    ret = sub.add_parser(
+        "retention", help="drop raw readings past FUEL_READINGS_RETENTION_DAYS (cron)"
+    )
+    ret.add_argument("--dry-run", action="store_true", help="only show what would be done")
     ev = sub.add_parser("evaluate", help="detection precision/recall against simulated truth")
     ev.add_argument("--seed", type=int, default=42)
     ev.add_argument("--trucks", type=int, default=50)
@@ -386,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         except DomainError as error:
             print(f"error: {error.detail}", file=sys.stderr)
             return 1
+    elif args.command == "retention":
+        return asyncio.run(retention(settings, dry_run=args.dry_run))
     elif args.command == "load-demo":
         asyncio.run(load_demo(settings, force=args.force))
     elif args.command == "export":

@@ -51,7 +51,11 @@ async def run_evaluation(
     with tempfile.TemporaryDirectory() as scratch:
         url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'evaluate.db'}"
         settings = Settings(
-            _env_file=None, database_url=url, recompute_interval_s=0, max_batch=BATCH_RANGE[1]
+            _env_file=None,
+            database_url=url,
+            recompute_interval_s=0,
+            max_batch=BATCH_RANGE[1],
+            readings_retention_days=0,  # the simulated fleet's months may be long past
         )
         container = build_container(settings)
         await start(container)
