@@ -138,6 +138,9 @@ async def service(db_url: str, tmp_path: Path, **env: str) -> AsyncIterator[Serv
         "FUEL_DB_READ_TIMEOUT_S": str(READ_TIMEOUT_S),
         "FUEL_RECOMPUTE_INTERVAL_S": "1",
         "FUEL_GRACEFUL_TIMEOUT_S": "10",
+        # read-your-writes: the readers check each answer against what was acknowledged
+        # before it (the freshness bound itself: test_freshness.py)
+        "FUEL_CACHE_MAX_AGE_S": "0",
         **env,
     }
     log = tmp_path / f"serve-{port}.log"
@@ -483,7 +486,7 @@ async def timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, flo
 async def test_mysql_pool_exhausted_by_slow_queries_answers_503_and_recovers(
     direct: tuple[str, AsyncEngine], tmp_path: Path
 ) -> None:
-    """Two slow reads hold both pooled connections (each query 4 s late at the proxy): other
+    """Two slow ingestions hold both pooled connections (each query 4 s late at the proxy): other
     requests wait POOL_TIMEOUT for a connection and get 503, /health answers at once (503,
     the pool exhausted), and once queries are fast again the held requests finish and the
     pool is idle again."""
@@ -497,8 +500,13 @@ async def test_mysql_pool_exhausted_by_slow_queries_answers_503_and_recovers(
         ).is_success
         proxy.slow(4.0)
         slow_at = time.monotonic()
+        # two ingestions, each holding a connection (reads of the live state share one
+        # fleet-state read: two of them would hold one connection between them)
         holders = [
-            asyncio.create_task(timed(http.get("/api/v2/trucks/SLOW-1/sensors"))) for _ in range(2)
+            asyncio.create_task(
+                timed(http.post("/api/v2/telemetry", json={"readings": batch_rows(truck, 2)}))
+            )
+            for truck in ("SLOW-1", "SLOW-2")
         ]
         await asyncio.sleep(0.5)
         health, health_s = await timed(http.get("/health"))

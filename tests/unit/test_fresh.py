@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
 from fuel_analytics.adapters.memory.repositories import MemoryReadings, MemoryStore, MemoryTrucks
-from fuel_analytics.domain.model import Truck, TruckId
-from fuel_analytics.services.fresh import FleetStateCache, FreshCache
+from fuel_analytics.domain.model import LatestState, Truck, TruckId
+from fuel_analytics.services.fresh import FleetStateCache, FreshCache, Mirror
 
 
 class Ticks:
@@ -127,6 +128,24 @@ async def test_a_caller_that_goes_away_does_not_cancel_the_shared_read() -> None
     assert source.reads == 1
 
 
+async def test_a_read_nobody_waits_for_any_more_is_cancelled() -> None:
+    """Every caller hung up: the read stops (its connection goes back to the pool), and the
+    next request starts a new one."""
+    ticks, source = Ticks(), Source()
+    source.gate = asyncio.Event()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    callers = [asyncio.create_task(cache.get("k", source.read)) for _ in range(2)]
+    await asyncio.sleep(0)
+    for caller in callers:
+        caller.cancel()
+    await asyncio.gather(*callers, return_exceptions=True)
+    await asyncio.sleep(0)
+    assert source.reads == 1
+    source.gate.set()
+    assert await cache.get("k", source.read) == 0
+    assert source.reads == 2  # the cancelled read was not kept
+
+
 async def test_the_number_of_keys_is_bounded() -> None:
     ticks, source = Ticks(), Source()
     cache: FreshCache[int, int] = FreshCache(10, max_entries=3, clock=ticks)
@@ -146,7 +165,7 @@ def test_a_negative_bound_is_refused() -> None:
 async def test_a_save_makes_this_process_read_the_registry_again() -> None:
     ticks = Ticks()
     store = MemoryStore()
-    fleet = FleetStateCache(MemoryTrucks(store), MemoryReadings(store), 0.5, clock=ticks)
+    fleet = FleetStateCache(MemoryTrucks(store), MemoryChanges(store), 0.5, clock=ticks)
     view = fleet.trucks
     assert await view.get(TruckId("T-1")) is None
     await view.save(Truck(TruckId("T-1")))
@@ -155,3 +174,73 @@ async def test_a_save_makes_this_process_read_the_registry_again() -> None:
     page = await view.page(0, 10)
     assert page.total == 1
     assert page.items[0].truck_id == "T-1"
+
+
+class MemoryChanges:
+    """FleetChanges over the memory repositories: a row's stamp is the row itself."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.trucks = MemoryTrucks(store)
+        self.readings = MemoryReadings(store)
+
+    async def fleet_stamps(self) -> tuple[dict[TruckId, object], dict[TruckId, object]]:
+        registry: dict[TruckId, object] = {t.truck_id: t for t in await self.trucks.all()}
+        return registry, {s.truck_id: s for s in await self.readings.all_latest()}
+
+    async def trucks_of(self, truck_ids: Sequence[TruckId]) -> list[Truck]:
+        return [t for t in await self.trucks.all() if t.truck_id in truck_ids]
+
+    async def latest_of(self, truck_ids: Sequence[TruckId]) -> list[LatestState]:
+        return [s for s in await self.readings.all_latest() if s.truck_id in truck_ids]
+
+    async def derived_versions(self) -> dict[TruckId, int]:
+        return {}
+
+    async def bump_derived(self, truck_ids: Sequence[TruckId]) -> None:
+        return None
+
+
+async def test_a_mirror_fetches_only_what_moved() -> None:
+    mirror: Mirror[str] = Mirror()
+    asked: list[list[TruckId]] = []
+
+    async def fetch(ids: list[TruckId]) -> dict[TruckId, str]:
+        asked.append(sorted(ids))
+        return {t: f"{t}@{stamps[t]}" for t in ids if t != "GONE"}
+
+    a, b, gone = TruckId("A"), TruckId("B"), TruckId("GONE")
+    stamps: dict[TruckId, object] = {a: 1, b: 1}
+    assert await mirror.sync(dict(stamps), fetch) == ({a: "A@1", b: "B@1"}, True)
+    # nothing moved: nothing fetched
+    assert await mirror.sync(dict(stamps), fetch) == ({a: "A@1", b: "B@1"}, False)
+    stamps[b] = 2
+    assert await mirror.sync(dict(stamps), fetch) == ({a: "A@1", b: "B@2"}, True)
+    del stamps[a]
+    stamps[gone] = 1  # stamped, but no longer there when fetched: not kept
+    assert await mirror.sync(dict(stamps), fetch) == ({b: "B@2"}, True)
+    assert mirror.values == {b: "B@2"}
+    assert asked == [[a, b], [b], [gone]]
+    assert mirror.fetched == 4
+
+
+async def test_a_slow_sync_never_publishes_over_a_newer_one() -> None:
+    """Two syncs overlap (the first is slow): each answers from its own reads, and the
+    slower, older one does not replace what the newer one published."""
+    mirror: Mirror[str] = Mirror()
+    gate = asyncio.Event()
+    t = TruckId("T")
+
+    async def slow(ids: list[TruckId]) -> dict[TruckId, str]:
+        await gate.wait()
+        return {t: "old"}
+
+    async def fast(ids: list[TruckId]) -> dict[TruckId, str]:
+        return {t: "new"}
+
+    first = asyncio.create_task(mirror.sync({t: 1}, slow))
+    await asyncio.sleep(0)
+    assert await mirror.sync({t: 2}, fast) == ({t: "new"}, True)
+    gate.set()
+    assert await first == ({t: "old"}, True)  # its own answer, from its own reads
+    assert mirror.values == {t: "new"}  # the newer sync's stays published
+    assert mirror.stamps == {t: 2}

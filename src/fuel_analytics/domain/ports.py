@@ -21,6 +21,7 @@ from fuel_analytics.domain.model import (
     Truck,
     TruckId,
 )
+from fuel_analytics.domain.retention import RetentionPlan, RetentionWindow
 from fuel_analytics.domain.trips.model import Trip
 from fuel_analytics.domain.trips.store import TripQuery
 
@@ -221,6 +222,20 @@ class DatabaseProbe(Protocol):
     async def check(self) -> DatabaseHealth: ...
 
 
+class ReadingRetention(Protocol):
+    """Removing raw readings past their retention by whole months (rollups stay)."""
+
+    async def plan(self, window: RetentionWindow) -> RetentionPlan:
+        """What a run would do now: the readings and stale marks before
+        ``window.keep_from`` and, on a partitioned table, the monthly partitions to drop and
+        to add up to ``window.partitions_until``. Changes nothing."""
+        ...
+
+    async def apply(self, plan: RetentionPlan) -> RetentionPlan:
+        """Carry the plan out; returns what was done (rows as removed)."""
+        ...
+
+
 class Metrics(Protocol):
     """Counts the services report for monitoring (an adapter exports them)."""
 
@@ -242,3 +257,25 @@ class NoMetrics:
 
 
 NO_METRICS: Metrics = NoMetrics()
+
+
+class FleetChanges(Protocol):
+    """What changed per truck, cheaply: the caches of services/fresh.py compare these
+    stamps with the ones they hold and re-read only the trucks whose stamp moved."""
+
+    async def fleet_stamps(self) -> tuple[dict[TruckId, object], dict[TruckId, object]]:
+        """Every truck's registry stamp and latest-state stamp (when each row was last
+        written), in one round trip of the pool."""
+        ...
+
+    async def trucks_of(self, truck_ids: Sequence[TruckId]) -> list[Truck]: ...
+
+    async def latest_of(self, truck_ids: Sequence[TruckId]) -> list[LatestState]: ...
+
+    async def derived_versions(self) -> dict[TruckId, int]:
+        """Every truck's derived-results version (absent: never recomputed)."""
+        ...
+
+    async def bump_derived(self, truck_ids: Sequence[TruckId]) -> None:
+        """Called after these trucks' derived results were replaced."""
+        ...

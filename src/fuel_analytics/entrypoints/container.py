@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import fuel_analytics
 from fuel_analytics.adapters.clock import SystemClock
 from fuel_analytics.adapters.metrics import PrometheusMetrics
+from fuel_analytics.adapters.sqlalchemy.changes import SqlFleetChanges
 from fuel_analytics.adapters.sqlalchemy.components import SqlComponentBuckets
 from fuel_analytics.adapters.sqlalchemy.dirty import SqlDirtyDays
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig, create_engine
@@ -21,19 +22,21 @@ from fuel_analytics.adapters.sqlalchemy.fuel import SqlFuelResults
 from fuel_analytics.adapters.sqlalchemy.keys import SqlApiKeys, SqlAuditLog
 from fuel_analytics.adapters.sqlalchemy.probe import SqlDatabaseProbe
 from fuel_analytics.adapters.sqlalchemy.readings import SqlReadings
+from fuel_analytics.adapters.sqlalchemy.retention import SqlReadingRetention
 from fuel_analytics.adapters.sqlalchemy.trips import SqlTripResults
 from fuel_analytics.adapters.sqlalchemy.trucks import SqlTrucks
 from fuel_analytics.entrypoints.settings import Settings
 from fuel_analytics.services.components import ComponentService
 from fuel_analytics.services.derived import DerivedResults
 from fuel_analytics.services.exports import ExportService
-from fuel_analytics.services.fresh import CachedKeys, FleetStateCache, FreshCache
+from fuel_analytics.services.fresh import CachedKeys, FleetStateCache, FreshCache, Mirrors
 from fuel_analytics.services.fuel import FuelService
 from fuel_analytics.services.health import HealthService
 from fuel_analytics.services.ingest import IngestService
 from fuel_analytics.services.keys import AuditTrail, KeyService
 from fuel_analytics.services.live import LiveService
 from fuel_analytics.services.registry import RegistryService
+from fuel_analytics.services.retention import RetentionService
 from fuel_analytics.services.trips import TripService
 
 
@@ -75,10 +78,11 @@ class Container(containers.DeclarativeContainer):
     )
     # reads of the registry and the latest state within the freshness bound; ingestion and
     # the recompute use ``trucks`` and ``readings`` directly
+    changes = providers.Singleton(SqlFleetChanges, engine=engine)
     fleet_state = providers.Singleton(
         FleetStateCache,
         trucks=trucks,
-        latest=readings,
+        changes=changes,
         max_age_s=settings.provided.cache_max_age_s,
     )
     cached_trucks = providers.Singleton(lambda fleet: fleet.trucks, fleet_state)
@@ -107,6 +111,7 @@ class Container(containers.DeclarativeContainer):
         trips=trip_results,
         trip_rules=trip_rules,
         metrics=metrics,
+        changes=changes,
     )
     fuel_service = providers.Singleton(
         FuelService,
@@ -117,10 +122,13 @@ class Container(containers.DeclarativeContainer):
         derived=derived_results,
         rules=fuel_rules,
         clock=clock,
+        changes=changes,
+        summaries=providers.Singleton(Mirrors),
     )
-    # whole fleet-summary answers per (carrier, period), within the freshness bound
-    summary_answers: providers.Singleton[FreshCache[object, bytes]] = providers.Singleton(
-        FreshCache, settings.provided.cache_max_age_s
+    # whole answers (JSON) of the live endpoints per fleet-state epoch, within the bound:
+    # one per truck and carrier (sensors) and per carrier and period (fleet summary)
+    answers: providers.Singleton[FreshCache[object, bytes]] = providers.Singleton(
+        FreshCache, settings.provided.cache_max_age_s, max_entries=20_000
     )
     component_service = providers.Singleton(
         ComponentService,
@@ -152,6 +160,14 @@ class Container(containers.DeclarativeContainer):
         max_age_s=settings.provided.cache_max_age_s,
     )
     audit_log = providers.Singleton(SqlAuditLog, engine=engine)
+    reading_retention = providers.Singleton(SqlReadingRetention, engine=engine)
+    retention_service = providers.Singleton(
+        RetentionService,
+        store=reading_retention,
+        derived=derived_results,
+        clock=clock,
+        days=settings.provided.readings_retention_days,
+    )
     audit_trail = providers.Singleton(AuditTrail, log=audit_log, clock=clock)
     key_service = providers.Singleton(KeyService, keys=api_keys, audit=audit_trail, clock=clock)
     health_service = providers.Singleton(

@@ -6,12 +6,13 @@ from datetime import timedelta
 from typing import Literal
 from urllib.parse import quote_plus
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fuel_analytics.adapters.sqlalchemy.engine import PoolConfig
 from fuel_analytics.domain.fuel import FuelRules
 from fuel_analytics.domain.latest import StatusRules
+from fuel_analytics.domain.retention import check_retention_days
 from fuel_analytics.domain.telemetry import TelemetryRules
 from fuel_analytics.domain.trips import TripRules
 from fuel_analytics.services.derived import TRIP_RULE_NAMES
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
     auto_register: bool = True
     naive_timestamps: Literal["utc", "reject"] = "utc"
     max_future_s: int = Field(300, ge=0)
+    # Raw readings are kept this many days (0: forever; else >= MIN_RETENTION_DAYS); older
+    # readings are refused at ingestion and removed by `fuel-analytics retention` by whole
+    # months. Derived results (rollups, events, component buckets, trips) are kept forever.
+    readings_retention_days: int = Field(0, ge=0, le=36_500)
 
     # Status rules (DOMAIN.md §3)
     offline_after_s: int = Field(900, ge=1)
@@ -99,6 +104,11 @@ class Settings(BaseSettings):
     demo_days: int = Field(14, ge=1, le=366)
     demo_seed: int = 42
 
+    @field_validator("readings_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        return check_retention_days(days)
+
     @model_validator(mode="after")
     def _pool_bounds(self) -> Settings:
         if self.pool_max < self.pool_min:
@@ -134,6 +144,9 @@ class Settings(BaseSettings):
     def telemetry_rules(self) -> TelemetryRules:
         return TelemetryRules(
             max_future=timedelta(seconds=self.max_future_s),
+            max_age=timedelta(days=self.readings_retention_days)
+            if self.readings_retention_days
+            else None,
             naive_timestamps=self.naive_timestamps,
         )
 

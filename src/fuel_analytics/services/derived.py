@@ -26,6 +26,7 @@ from fuel_analytics.domain.ports import (
     NO_METRICS,
     ComponentBuckets,
     DirtyDays,
+    FleetChanges,
     FuelResults,
     Metrics,
     ReadingHistory,
@@ -88,6 +89,8 @@ class DerivedResults:
     trips: TripResults
     trip_rules: TripRules
     metrics: Metrics = NO_METRICS
+    # told which trucks' results were replaced (the fleet KPI cache re-reads only those)
+    changes: FleetChanges | None = None
 
     async def refresh(self, stale: Sequence[DirtyDay]) -> int:
         """Recompute these truck-days; returns how many marks were cleared."""
@@ -99,6 +102,8 @@ class DerivedResults:
             for start, end in day_spans(by_truck[truck_id]):
                 await self._refresh_span(truck, start, end)
             await self._refresh_siphoning(fuel_view(truck))
+            if self.changes is not None:
+                await self.changes.bump_derived([truck_id])
         return await self.dirty.clear(stale)
 
     async def _refresh_span(self, truck: Truck, start: date, end: date) -> None:

@@ -21,15 +21,17 @@ from fuel_analytics.domain.fuel import (
     summarize_period,
 )
 from fuel_analytics.domain.fuel.store import EventQuery, StoredEvent
-from fuel_analytics.domain.model import Truck, TruckId
+from fuel_analytics.domain.model import CarrierId, Truck, TruckId
 from fuel_analytics.domain.ports import (
     Clock,
+    FleetChanges,
     FuelResults,
     LatestReadings,
     ReadingHistory,
     TruckRegistry,
 )
 from fuel_analytics.services.derived import ONE_DAY, DerivedResults, fuel_view, midnight
+from fuel_analytics.services.fresh import Mirrors
 from fuel_analytics.services.registry import require_truck
 from fuel_analytics.services.tenancy import scoped, visible_ids
 
@@ -113,11 +115,18 @@ class FuelService:
     clock: Clock
     periods: PeriodRules = PeriodRules()
     ranked: int = 5
+    # with both: the fleet KPIs keep each truck's period summary per (carrier, period) and
+    # re-read only the trucks whose derived results changed since (services/fresh.py)
+    changes: FleetChanges | None = None
+    summaries: Mirrors[tuple[CarrierId | None, Period], PeriodFuel | None] | None = None
+    carrier: CarrierId | None = None  # whose trucks ``trucks`` shows (None: every carrier's)
 
     def for_tenant(self, tenant: Tenant) -> FuelService:
         """The same reports over ``tenant``'s trucks only: another carrier's truck is not
         found, fleet-wide answers cover the tenant's trucks."""
-        return self if tenant.everything else replace(self, trucks=scoped(self.trucks, tenant))
+        if tenant.everything:
+            return self
+        return replace(self, trucks=scoped(self.trucks, tenant), carrier=tenant.carrier_id)
 
     async def visible(self, truck_ids: Collection[TruckId] | None) -> list[TruckId] | None:
         """``truck_ids`` as asked, or, for "every truck", the tenant's trucks (None when the
@@ -212,9 +221,55 @@ class FuelService:
 
     async def fleet_kpis(self, start: datetime | None, end: datetime | None) -> FleetFuelKpis:
         period = self.period(start, end)
-        summaries = await self.truck_summaries(period)
-        trucks = {t.truck_id: fuel_view(t) for t in await self.trucks.all()}
+        if self.changes is None or self.summaries is None:
+            summaries = await self.truck_summaries(period)
+            trucks = {t.truck_id: fuel_view(t) for t in await self.trucks.all()}
+        else:
+            trucks, summaries = await self._kept_summaries(period, self.changes, self.summaries)
         return self._fleet(period, len(trucks), summaries, await self._def_alerts(trucks))
+
+    async def _kept_summaries(
+        self,
+        period: Period,
+        changes: FleetChanges,
+        kept: Mirrors[tuple[CarrierId | None, Period], PeriodFuel | None],
+    ) -> tuple[dict[TruckId, Truck], list[PeriodFuel]]:
+        """What :meth:`truck_summaries` answers, recomputing only the trucks whose derived
+        results (version) or registry entry changed since the last call for this period."""
+        await self.derived.ensure_fresh(None, period.start, period.end)
+        mirror = kept.get((self.carrier, period))
+        versions = await changes.derived_versions()  # before the rows they guard
+        trucks = {t.truck_id: fuel_view(t) for t in await self.trucks.all()}
+        stamps: dict[TruckId, object] = {
+            t: (versions.get(t, 0), truck) for t, truck in trucks.items()
+        }
+
+        async def fetch(truck_ids: list[TruckId]) -> dict[TruckId, PeriodFuel | None]:
+            asked = None if len(truck_ids) == len(trucks) and self.carrier is None else truck_ids
+            days: dict[TruckId, list[DailyFuel]] = defaultdict(list)
+            for row in await self._days(asked, period):
+                days[row.truck_id].append(row)
+            events: dict[TruckId, list[FuelEvent]] = defaultdict(list)
+            for item in await self.results.events(
+                EventQuery(
+                    truck_ids=asked,
+                    start=period.start,
+                    end=period.end,
+                    limit=ALL_EVENTS,
+                    with_evidence=False,
+                )
+            ):
+                events[item.event.truck_id].append(item.event)
+            return {
+                t: summarize_period(trucks[t], days[t], events[t], self.rules)
+                if days.get(t)
+                else None
+                for t in truck_ids
+            }
+
+        kept_now, _ = await mirror.sync(stamps, fetch)
+        summaries = [s for _, s in sorted(kept_now.items()) if s is not None]
+        return trucks, summaries
 
     async def _def_alerts(self, trucks: dict[TruckId, Truck]) -> tuple[DefAlert, ...]:
         alerts = []

@@ -64,6 +64,14 @@ truck_latest = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+# one counter per truck, bumped after any of its derived results is replaced (migration 0007)
+derived_versions = Table(
+    "derived_versions",
+    metadata,
+    Column("truck_id", key_string(32), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 dirty_days = Table(
     "dirty_days",
     metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,7 +30,7 @@ from fuel_analytics.entrypoints.container import (
 )
 from fuel_analytics.entrypoints.http.auth import TokenBuckets, guarded
 from fuel_analytics.entrypoints.http.dashboard import dashboard_routes
-from fuel_analytics.entrypoints.http.endpoints import Endpoint
+from fuel_analytics.entrypoints.http.endpoints import Endpoint, Hot
 from fuel_analytics.entrypoints.http.observe import ObservedStarlette
 from fuel_analytics.entrypoints.http.openapi import DOCS_INIT_JS, openapi_document
 from fuel_analytics.entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -50,6 +51,10 @@ logger = logging.getLogger("fuel_analytics")
 
 ROUTE_MODULES = (telemetry, trucks, fuel, components, trips, fleet, exports, admin, system)
 ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in module.ENDPOINTS)
+# matched first: Starlette tries routes in order, and the fleet summary was 22nd (a regex
+# match each, about a fifth of a cached summary answer's CPU). No two API paths overlap,
+# so the order changes nothing else.
+HOT_PATHS = frozenset({"/api/v2/trucks/{truck_id}/sensors", "/api/v2/fleet/summary"})
 
 
 async def _docs_init(request: Request) -> Response:
@@ -69,7 +74,7 @@ def _routes(container: Container) -> list[BaseRoute]:
             methods=[ep.method],
             name=ep.handler.__name__,
         )
-        for ep in ENDPOINTS
+        for ep in sorted(ENDPOINTS, key=lambda ep: ep.path not in HOT_PATHS)
     ]
     routes += [
         Route("/openapi.json", system.openapi_json, methods=["GET"]),
@@ -96,6 +101,16 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
         container.wire(modules=list(ROUTE_MODULES), warn_unresolved=True)
         prometheus.worker_started()
         await start(container)
+        app.state.hot = Hot(
+            live=await resolved(container.live_service()),
+            fuel=await resolved(container.fuel_service()),
+            fleet_state=await resolved(container.fleet_state()),
+            answers=await resolved(container.answers()),
+        )
+        # startup's objects (modules, the container, ...) out of the cyclic GC's way: its
+        # full passes over them paused the loop up to 76 ms (decision 32)
+        gc.collect()
+        gc.freeze()
         worker: asyncio.Task[None] | None = None
         try:
             if check_schema:

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fuel_analytics.domain.auth import Scope
 from fuel_analytics.entrypoints.http.auth import for_caller, tenant_of
-from fuel_analytics.entrypoints.http.endpoints import Endpoint, parse_query
+from fuel_analytics.entrypoints.http.endpoints import Endpoint, hot, parse_query
 from fuel_analytics.entrypoints.http.fuel_schemas import FleetKpisOut, FleetSummaryOut
 from fuel_analytics.entrypoints.http.schemas import PeriodQuery
-from fuel_analytics.services.fresh import FreshCache
-from fuel_analytics.services.fuel import FuelService
-from fuel_analytics.services.live import LiveService
 
 
-@inject
-async def fleet_summary(
-    request: Request,
-    live: LiveService = Provide["live_service"],
-    fuel: FuelService = Provide["fuel_service"],
-    answers: FreshCache[object, bytes] = Provide["summary_answers"],
-) -> Response:
-    """The answer depends on the caller's carrier and the whole-day period only, so one
-    computed answer serves every such request within the freshness bound (FUEL_CACHE_MAX_AGE_S):
-    at 1,000 trucks computing it costs tens of milliseconds of CPU, serving it microseconds."""
-    live = for_caller(live, request)
-    fuel = for_caller(fuel, request)
+async def fleet_summary(request: Request) -> Response:
+    """The answer depends on the caller's carrier, the whole-day period and the fleet state,
+    so one computed answer serves every such request while that state is current and for
+    no longer than the freshness bound (FUEL_CACHE_MAX_AGE_S): at 1,000 trucks computing it
+    costs tens of milliseconds of CPU, serving it microseconds."""
+    services = hot(request)
+    live = for_caller(services.live, request)
+    fuel = for_caller(services.fuel, request)
     query = parse_query(PeriodQuery, request)
     period = fuel.period(query.from_, query.to)  # a bad period is a 422 before any caching
 
@@ -43,8 +35,10 @@ async def fleet_summary(
         )
         return answer.model_dump_json(by_alias=True).encode()
 
-    key = (tenant_of(request).carrier_id, period.start, period.end)
-    return Response(await answers.get(key, build), media_type="application/json")
+    epoch = (await services.fleet_state.state()).epoch
+    key = ("summary", tenant_of(request).carrier_id, period.start, period.end)
+    answer = await services.answers.get(key, build, version=epoch)
+    return Response(answer, media_type="application/json")
 
 
 ENDPOINTS = [

@@ -9,9 +9,9 @@ from starlette.responses import Response
 from fuel_analytics.domain.auth import Scope
 from fuel_analytics.domain.model import Truck, TruckId
 from fuel_analytics.domain.telemetry import parse_truck_id
-from fuel_analytics.entrypoints.http.auth import for_caller, principal_of
+from fuel_analytics.entrypoints.http.auth import for_caller, principal_of, tenant_of
 from fuel_analytics.entrypoints.http.body import decode_json, media_type, read_limited
-from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response, parse_query
+from fuel_analytics.entrypoints.http.endpoints import Endpoint, hot, json_response, parse_query
 from fuel_analytics.entrypoints.http.problems import ProblemError
 from fuel_analytics.entrypoints.http.schemas import (
     SensorSnapshotOut,
@@ -77,11 +77,21 @@ async def put_truck(
     return json_response(TruckOut.from_domain(stored), status=201 if created else 200)
 
 
-@inject
-async def truck_sensors(request: Request, live: LiveService = Provide["live_service"]) -> Response:
-    live = for_caller(live, request)
-    snapshot = await live.snapshot(truck_id_from(request))
-    return json_response(SensorSnapshotOut.from_domain(snapshot, live.clock.now()))
+async def truck_sensors(request: Request) -> Response:
+    """One answer per truck, caller's carrier and fleet state, kept while that state is
+    current and no longer than the freshness bound (its ages are that much older at most)."""
+    services = hot(request)
+    live = for_caller(services.live, request)
+    truck_id = truck_id_from(request)
+
+    async def build() -> bytes:
+        snapshot = await live.snapshot(truck_id)  # a 404 is raised, never kept
+        return SensorSnapshotOut.encode(snapshot, live.clock.now())
+
+    epoch = (await services.fleet_state.state()).epoch
+    key = ("sensors", tenant_of(request).carrier_id, truck_id)
+    answer = await services.answers.get(key, build, version=epoch)
+    return Response(answer, media_type="application/json")
 
 
 ENDPOINTS = [
