@@ -193,26 +193,30 @@ class FuelService:
         )
         return await self.results.events(query)
 
+    async def _grouped(
+        self, truck_ids: Sequence[TruckId] | None, period: Period
+    ) -> tuple[dict[TruckId, list[DailyFuel]], dict[TruckId, list[FuelEvent]]]:
+        """These trucks' (None: every truck's) daily rows and events in the period."""
+        days: dict[TruckId, list[DailyFuel]] = defaultdict(list)
+        for row in await self._days(truck_ids, period):
+            days[row.truck_id].append(row)
+        events: dict[TruckId, list[FuelEvent]] = defaultdict(list)
+        query = EventQuery(
+            truck_ids=truck_ids,
+            start=period.start,
+            end=period.end,
+            limit=ALL_EVENTS,
+            with_evidence=False,
+        )
+        for item in await self.results.events(query):
+            events[item.event.truck_id].append(item.event)
+        return days, events
+
     async def truck_summaries(self, period: Period) -> list[PeriodFuel]:
         """One period summary per truck with data in the (whole-day) period."""
         await self.derived.ensure_fresh(None, period.start, period.end)
         trucks = {t.truck_id: fuel_view(t) for t in await self.trucks.all()}
-        days_by_truck: dict[TruckId, list[DailyFuel]] = defaultdict(list)
-        mine = await self.visible(None)
-        for row in await self._days(mine, period):
-            days_by_truck[row.truck_id].append(row)
-        events_by_truck: dict[TruckId, list[FuelEvent]] = defaultdict(list)
-        stored = await self.results.events(
-            EventQuery(
-                truck_ids=mine,
-                start=period.start,
-                end=period.end,
-                limit=ALL_EVENTS,
-                with_evidence=False,
-            )
-        )
-        for item in stored:
-            events_by_truck[item.event.truck_id].append(item.event)
+        days_by_truck, events_by_truck = await self._grouped(await self.visible(None), period)
         return [
             summarize_period(trucks[t], days, events_by_truck[t], self.rules)
             for t, days in sorted(days_by_truck.items())
@@ -246,20 +250,7 @@ class FuelService:
 
         async def fetch(truck_ids: list[TruckId]) -> dict[TruckId, PeriodFuel | None]:
             asked = None if len(truck_ids) == len(trucks) and self.carrier is None else truck_ids
-            days: dict[TruckId, list[DailyFuel]] = defaultdict(list)
-            for row in await self._days(asked, period):
-                days[row.truck_id].append(row)
-            events: dict[TruckId, list[FuelEvent]] = defaultdict(list)
-            for item in await self.results.events(
-                EventQuery(
-                    truck_ids=asked,
-                    start=period.start,
-                    end=period.end,
-                    limit=ALL_EVENTS,
-                    with_evidence=False,
-                )
-            ):
-                events[item.event.truck_id].append(item.event)
+            days, events = await self._grouped(asked, period)
             return {
                 t: summarize_period(trucks[t], days[t], events[t], self.rules)
                 if days.get(t)

@@ -54,7 +54,9 @@ ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in
 # matched first: Starlette tries routes in order, and the fleet summary was 22nd (a regex
 # match each, about a fifth of a cached summary answer's CPU). No two API paths overlap,
 # so the order changes nothing else.
-HOT_PATHS = frozenset({"/api/v2/trucks/{truck_id}/sensors", "/api/v2/fleet/summary"})
+HOT_PATHS = frozenset(
+    {"/api/v2/trucks/{truck_id}/sensors", "/api/v2/fleet/summary", "/api/v2/trucks/{truck_id}/fuel"}
+)
 
 
 async def _docs_init(request: Request) -> Response:
