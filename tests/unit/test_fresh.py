@@ -9,6 +9,7 @@ import pytest
 
 from fuel_analytics.adapters.memory.repositories import MemoryReadings, MemoryStore, MemoryTrucks
 from fuel_analytics.domain.model import LatestState, Truck, TruckId
+from tests.conftest import reading
 from fuel_analytics.services.fresh import FleetStateCache, FreshCache, Mirror
 
 
@@ -244,3 +245,38 @@ async def test_a_slow_sync_never_publishes_over_a_newer_one() -> None:
     assert await first == ({t: "old"}, True)  # its own answer, from its own reads
     assert mirror.values == {t: "new"}  # the newer sync's stays published
     assert mirror.stamps == {t: 2}
+
+
+async def test_overlapping_loads_never_answer_older_than_their_own_reads() -> None:
+    """A slow load that read old stamps finishes after a newer one: a later load that finds
+    nothing changed must still answer with what it read, not with the slow load's state."""
+    store = MemoryStore()
+    readings = MemoryReadings(store)
+    changes = MemoryChanges(store)
+    gate = asyncio.Event()
+    stamps_of = changes.fleet_stamps
+    calls = 0
+
+    async def fleet_stamps() -> tuple[dict[TruckId, object], dict[TruckId, object]]:
+        nonlocal calls
+        calls += 1
+        found = await stamps_of()
+        if calls == 2:  # the second load read the old stamps, then stalls
+            await gate.wait()
+        return found
+
+    changes.fleet_stamps = fleet_stamps  # type: ignore[method-assign]
+    ticks = Ticks()
+    fleet = FleetStateCache(MemoryTrucks(store), changes, 0, clock=ticks)
+    await readings.store([reading(minute=0, fuel_level_pct=10.0)])
+    assert (await fleet.state()).latest[TruckId("T1")].value("fuel_level_pct") == 10.0
+    ticks.t += 1
+    slow = asyncio.create_task(fleet.state())  # reads the stamps of 10 %, then waits
+    await asyncio.sleep(0)
+    await readings.store([reading(minute=1, fuel_level_pct=20.0)])
+    ticks.t += 1
+    assert (await fleet.state()).latest[TruckId("T1")].value("fuel_level_pct") == 20.0
+    gate.set()
+    await slow
+    ticks.t += 1
+    assert (await fleet.state()).latest[TruckId("T1")].value("fuel_level_pct") == 20.0

@@ -225,18 +225,16 @@ class FleetStateCache:
         self._epoch += 1
         epoch = self._epoch
         registry_stamps, latest_stamps = await self.changes.fleet_stamps()
-        registry, moved = await self._registry.sync(registry_stamps, self._trucks_of)
-        latest, latest_moved = await self._latest.sync(latest_stamps, self._latest_of)
+        registry, _ = await self._registry.sync(registry_stamps, self._trucks_of)
+        latest, _ = await self._latest.sync(latest_stamps, self._latest_of)
+        # built from what this load's syncs returned, never from the last state: with loads
+        # overlapping, the last state may come from another load's (older) reads
         last = self._state
-        if moved or latest_moved or last is None:
-            state = FleetState(
-                trucks=tuple(sorted(registry.values(), key=_truck_id)),
-                by_id=registry,
-                latest=latest,
-                epoch=epoch,
-            )
-        else:  # nothing moved: the same content, a new read
-            state = replace(last, epoch=epoch)
+        if last is not None and last.by_id is registry:  # the same registry: same order
+            trucks = last.trucks
+        else:
+            trucks = tuple(sorted(registry.values(), key=_truck_id))
+        state = FleetState(trucks=trucks, by_id=registry, latest=latest, epoch=epoch)
         if last is None or epoch > last.epoch:
             self._state = state
         return state
