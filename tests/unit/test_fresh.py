@@ -9,8 +9,8 @@ import pytest
 
 from fuel_analytics.adapters.memory.repositories import MemoryReadings, MemoryStore, MemoryTrucks
 from fuel_analytics.domain.model import LatestState, Truck, TruckId
-from tests.conftest import reading
 from fuel_analytics.services.fresh import FleetStateCache, FreshCache, Mirror
+from tests.conftest import reading
 
 
 class Ticks:
