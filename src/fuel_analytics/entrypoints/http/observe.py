@@ -8,10 +8,11 @@ so that a 500 answer is counted, logged and carries ``X-Request-ID`` too.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from starlette.applications import Starlette
@@ -35,6 +36,18 @@ _GIVEN_ID = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, no spaces
 access_log = logging.getLogger(ACCESS_LOGGER)
 
 
+@functools.lru_cache(maxsize=4096)
+def _requests(method: str, route: str, status: int) -> Any:
+    """The request counter's child of these labels, looked up once (``labels()`` costs a
+    lock and a dict lookup per call; route templates and statuses are few)."""
+    return HTTP_REQUESTS.labels(method=method, route=route, status=str(status))
+
+
+@functools.lru_cache(maxsize=4096)
+def _durations(method: str, route: str) -> Any:
+    return HTTP_DURATION.labels(method=method, route=route)
+
+
 def accepted_request_id(value: bytes | None) -> str:
     """The client's ``X-Request-ID`` when it is 1-128 printable ASCII characters, else a
     new one (32 hex digits)."""
@@ -42,7 +55,7 @@ def accepted_request_id(value: bytes | None) -> str:
         text = value.decode("latin-1")
         if _GIVEN_ID.fullmatch(text):
             return text
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # what uuid4().hex gives, without building a UUID
 
 
 def route_template(scope: Scope) -> str:
@@ -92,8 +105,8 @@ class RequestObserver:
             route = route_template(scope)
             if measured:
                 HTTP_IN_FLIGHT.dec()
-                HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-                HTTP_DURATION.labels(method=method, route=route).observe(elapsed)
+                _requests(method, route, status).inc()
+                _durations(method, route).observe(elapsed)
             duration_ms = round(elapsed * 1000, 3)
             path = scope.get("path", "")
             access_log.info(
