@@ -91,8 +91,9 @@ class Settings(BaseSettings):
 
     # Freshness bound of the per-process caches (services/fresh.py): the fleet's registry and
     # latest state (live sensors, truck list, fleet summary), fleet KPIs per period, truck fuel
-    # reports, API key lookups. Every answer reflects a read that started at most this long before the
-    # request; 0 reads for every request. At most 1 s: the promise is "visible within 1 s".
+    # reports, API key lookups. Every answer reflects a read that started at most this long
+    # before the request; 0 reads for every request. At most 1 s: the promise is "visible
+    # within 1 s".
     cache_max_age_s: float = Field(0.5, ge=0, le=1.0)
 
     # Exports: readings per keyset page (a round trip each; memory and event-loop time per
