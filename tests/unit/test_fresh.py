@@ -280,3 +280,147 @@ async def test_overlapping_loads_never_answer_older_than_their_own_reads() -> No
     await slow
     ticks.t += 1
     assert (await fleet.state()).latest[TruckId("T1")].value("fuel_level_pct") == 20.0
+
+
+# ---------------------------------------------------------------- refresh ahead
+
+
+async def settle() -> None:
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def test_a_value_past_the_ahead_mark_is_answered_while_the_next_is_read() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    assert await cache.get("k", source.read, ahead=True) == 0
+    source.value = 1
+    ticks.t += 0.29  # before the mark (60 % of 0.5 s): kept, nothing read
+    assert await cache.get("k", source.read, ahead=True) == 0
+    assert source.reads == 1
+    source.gate = asyncio.Event()
+    ticks.t += 0.02  # past the mark: the kept value at once, one read started behind it
+    assert await cache.get("k", source.read, ahead=True) == 0
+    assert await cache.get("k", source.read, ahead=True) == 0  # no second read meanwhile
+    await settle()
+    assert source.reads == 2
+    source.gate.set()
+    await settle()
+    assert await cache.get("k", source.read, ahead=True) == 1  # the read ahead landed
+    assert source.reads == 2
+
+
+async def test_a_request_past_the_bound_waits_for_the_read_ahead_in_flight() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    await cache.get("k", source.read, ahead=True)
+    source.gate = asyncio.Event()
+    source.value = 1
+    ticks.t += 0.4
+    assert await cache.get("k", source.read, ahead=True) == 0  # starts the read ahead
+    ticks.t += 0.2  # the kept value is now past the bound; the read ahead started 0.2 s ago
+    waiting = asyncio.create_task(cache.get("k", source.read, ahead=True))
+    await settle()
+    assert not waiting.done()  # never the value past the bound
+    source.gate.set()
+    assert await waiting == 1
+    assert source.reads == 2  # joined the read ahead, no third read
+
+
+async def test_a_new_version_is_made_ahead_while_the_kept_one_is_within_the_bound() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    await cache.get("k", source.read, version=1, ahead=True)
+    source.value = 1
+    ticks.t += 0.1
+    assert await cache.get("k", source.read, version=2, ahead=True) == 0
+    await settle()
+    assert await cache.get("k", source.read, version=2, ahead=True) == 1
+    # without ``ahead`` a new version is waited for
+    source.value = 2
+    assert await cache.get("k", source.read, version=3) == 2
+    assert source.reads == 3
+
+
+async def test_a_failed_read_ahead_keeps_the_value_until_the_bound() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    await cache.get("k", source.read, ahead=True)
+    source.fail = RuntimeError("database down")
+    ticks.t += 0.4
+    assert await cache.get("k", source.read, ahead=True) == 0
+    await settle()
+    assert source.reads == 2  # it failed; the kept value is still within the bound
+    assert await cache.get("k", source.read, ahead=True) == 0
+    await settle()
+    ticks.t += 0.2  # past the bound: the request reads and gets the error
+    with pytest.raises(RuntimeError):
+        await cache.get("k", source.read, ahead=True)
+
+
+async def test_a_read_ahead_from_before_a_clear_is_not_kept() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    await cache.get("k", source.read, ahead=True)
+    source.gate = asyncio.Event()
+    ticks.t += 0.4
+    await cache.get("k", source.read, ahead=True)  # the read ahead waits at the gate
+    await settle()
+    cache.clear()  # this process wrote: its next request must read after the write
+    source.gate.set()
+    await settle()
+    source.value = 5
+    assert await cache.get("k", source.read, ahead=True) == 5
+    assert source.reads == 3
+
+
+async def test_close_lets_the_reads_ahead_end_then_cancels_the_late_ones() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    await cache.get("k", source.read, ahead=True)
+    source.gate = asyncio.Event()
+    ticks.t += 0.4
+    await cache.get("k", source.read, ahead=True)
+    await settle()
+    closing = asyncio.create_task(cache.close())
+    await settle()
+    assert not closing.done()  # a read mid-query is let finish (its connection goes back)
+    source.gate.set()
+    await closing
+    await cache.get("k", source.read, ahead=True)  # and was not kept
+    assert source.reads == 3
+    source.gate = asyncio.Event()
+    ticks.t += 0.4
+    await cache.get("k", source.read, ahead=True)
+    await settle()
+    await cache.close(timeout_s=0.01)  # returns although this gate never opens
+    assert source.reads == 4
+
+
+async def test_a_value_counts_as_old_as_its_inputs() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    await cache.get("k", source.read, inputs_at=ticks.t - 0.4)  # built on a 0.4 s old read
+    source.value = 1
+    ticks.t += 0.1
+    assert await cache.get("k", source.read) == 0  # 0.5 s since its inputs were read
+    ticks.t += 0.001
+    assert await cache.get("k", source.read) == 1
+
+
+async def test_the_epoch_moves_only_when_the_fleet_changed() -> None:
+    ticks = Ticks()
+    store = MemoryStore()
+    readings = MemoryReadings(store)
+    fleet = FleetStateCache(MemoryTrucks(store), MemoryChanges(store), 0.5, clock=ticks)
+    await readings.store([reading(minute=0, fuel_level_pct=10.0)])
+    first = await fleet.state()
+    ticks.t += 1
+    again = await fleet.state()  # read again (past the bound), nothing changed
+    assert again.epoch == first.epoch
+    assert again.read_at == ticks.t  # but it counts from the new read
+    await readings.store([reading(minute=1, fuel_level_pct=20.0)])
+    ticks.t += 1
+    moved = await fleet.state()
+    assert moved.epoch > first.epoch
+    assert moved.latest[TruckId("T1")].value("fuel_level_pct") == 20.0

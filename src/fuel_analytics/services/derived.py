@@ -11,6 +11,7 @@ queue short so that reads rarely have anything to do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -179,10 +180,15 @@ class DerivedResults:
         stale = await self.dirty.oldest(limit)
         return await self.refresh(stale) if stale else 0
 
-    async def run(self, interval_s: float, batch: int = 200) -> None:
+    async def run(
+        self, interval_s: float, batch: int = 200, stop: asyncio.Event | None = None
+    ) -> None:
         """The background loop: drain the queue, then wait ``interval_s``; never dies of
-        an error (a database outage is logged and retried)."""
-        while True:
+        an error (a database outage is logged and retried). Returns between two batches
+        once ``stop`` is set: a batch cancelled mid-query could not give its connection
+        back to the pool cleanly."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
             try:
                 cleared = await self.refresh_pending(batch)
             except StorageUnavailable as error:  # an outage: one line, no traceback
@@ -191,4 +197,8 @@ class DerivedResults:
             except Exception:
                 logger.exception("recomputing derived results failed; retrying")
                 cleared = 0
-            await asyncio.sleep(0 if cleared else interval_s)
+            if cleared:
+                await asyncio.sleep(0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval_s)

@@ -11,6 +11,13 @@ Loads are single-flight: while one read for a key is running, requests that the 
 fresh enough for wait for it instead of starting their own, so a burst of N requests costs
 one query, not N. A failed read is not cached: its waiters get the error, the next request
 reads again.
+
+Refreshed ahead (``ahead=True``, for what is read on every request: the fleet state, the
+costly answers): once a kept value is 60 % of the bound old, or its inputs moved on, the request
+that notices starts the next read in the background and is answered with the kept value,
+which is still within the bound. Requests then wait for a read only when nothing within the
+bound is kept (the first request, a quiet spell longer than the bound, a failed read): at
+200 connections, every request arriving during a refresh used to queue behind it.
 """
 
 from __future__ import annotations
@@ -41,14 +48,25 @@ def _failed(future: asyncio.Future[V]) -> bool:
     return future.done() and (future.cancelled() or future.exception() is not None)
 
 
-class _Entry(Generic[V]):
-    __slots__ = ("future", "started", "version", "waiters")
+# a kept value this old (a fraction of the bound) is read again in the background: the
+# read then has the rest of the bound (0.2 s of 0.5) to land before anyone must wait, and
+# a costly answer (a fleet summary) is made about every 0.3 s rather than every 0.5
+AHEAD_AT = 0.6
+# how long closing waits for reads started ahead before it cancels them
+CLOSE_WAIT_S = 2.0
 
-    def __init__(self, started: float, future: asyncio.Future[V], version: object) -> None:
-        self.started = started
+
+class _Entry(Generic[V]):
+    __slots__ = ("background", "future", "started", "version", "waiters")
+
+    def __init__(
+        self, started: float, future: asyncio.Future[V], version: object, background: bool
+    ) -> None:
+        self.started = started  # no later than the start of the oldest read in the value
         self.future = future
         self.version = version
         self.waiters = 0
+        self.background = background  # started ahead: never cancelled for lack of waiters
 
 
 class FreshCache(Generic[K, V]):
@@ -73,44 +91,130 @@ class FreshCache(Generic[K, V]):
         self.max_entries = max_entries
         self.clock = clock
         self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
+        self._ahead: dict[K, _Entry[V]] = {}  # reads started ahead, until they land
+        self._generation = 0  # moved on by clear(): a read ahead from before is not kept
         self.loads = 0  # how many reads were started: the tests count them
 
-    async def get(self, key: K, load: Callable[[], Awaitable[V]], *, version: object = None) -> V:
+    async def get(
+        self,
+        key: K,
+        load: Callable[[], Awaitable[V]],
+        *,
+        version: object = None,
+        inputs_at: float | None = None,
+        ahead: bool = False,
+    ) -> V:
         """The value of ``key``: the kept one if its load started within the bound (and was
-        made from the same ``version`` of its inputs, when given), else a new load's."""
+        made from the same ``version`` of its inputs, when given), else a new load's.
+
+        ``inputs_at``: when the reads the load builds on (a fleet state, say) started, if
+        earlier than the load itself; the value counts as that old. ``ahead``: refresh
+        ahead (see the module's doc): a kept value within the bound is answered even when
+        its ``version`` is no longer the current one, while the next is made."""
         now = self.clock()
+        started = now if inputs_at is None else min(now, inputs_at)
         entry = self._entries.get(key)
-        if (
+        fresh = (
             entry is not None
             and entry.started >= now - self.max_age_s
-            and entry.version == version
             and not _failed(entry.future)
-        ):
-            self._entries.move_to_end(key)
-            if entry.future.done():  # the common case: nothing to wait for
+        )
+        if fresh and entry is not None:
+            current = entry.version == version
+            if entry.future.done() and (current or ahead):
+                self._entries.move_to_end(key)
+                if ahead and (not current or now - entry.started >= self.max_age_s * AHEAD_AT):
+                    self._read_ahead(key, load, version, started)
                 return entry.future.result()
+            if not current:
+                entry = None
         else:
-            entry = _Entry(now, asyncio.ensure_future(load()), version)
-            entry.future.add_done_callback(_retrieve)
-            self.loads += 1
-            self._entries[key] = entry
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            entry = None
+        if entry is None:
+            pending = self._ahead.get(key)
+            if (
+                pending is not None
+                and pending.version == version
+                and pending.started >= now - self.max_age_s
+            ):
+                entry = pending  # a read started ahead, recent enough: wait for it
+            else:
+                entry = self._start(key, load, version, started, background=False)
+                self._keep(key, entry)
         entry.waiters += 1
         try:
             # shielded: a caller that goes away does not cancel the read others share
             return await asyncio.shield(entry.future)
         finally:
             entry.waiters -= 1
-            given_up = entry.waiters == 0 and not entry.future.done()
+            given_up = entry.waiters == 0 and not entry.future.done() and not entry.background
             if given_up:
                 entry.future.cancel()  # nobody is waiting for it any more
             if (given_up or _failed(entry.future)) and self._entries.get(key) is entry:
                 del self._entries[key]  # not kept: the next request reads again
 
+    def _start(
+        self,
+        key: K,
+        load: Callable[[], Awaitable[V]],
+        version: object,
+        started: float,
+        *,
+        background: bool,
+    ) -> _Entry[V]:
+        entry = _Entry(started, asyncio.ensure_future(load()), version, background)
+        entry.future.add_done_callback(_retrieve)
+        self.loads += 1
+        return entry
+
+    def _keep(self, key: K, entry: _Entry[V]) -> None:
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def _read_ahead(
+        self, key: K, load: Callable[[], Awaitable[V]], version: object, started: float
+    ) -> None:
+        """One read ahead per key at a time; it replaces the kept value when it lands,
+        unless that is newer by then (a failed one replaces nothing)."""
+        if key in self._ahead:
+            return
+        entry = self._start(key, load, version, started, background=True)
+        self._ahead[key] = entry
+        generation = self._generation
+
+        def landed(future: asyncio.Future[V]) -> None:
+            if self._ahead.get(key) is entry:
+                del self._ahead[key]
+            if _failed(future) or generation != self._generation:
+                return
+            kept = self._entries.get(key)
+            if kept is None or kept.started <= entry.started:
+                self._keep(key, entry)
+
+        entry.future.add_done_callback(landed)
+
     def clear(self) -> None:
-        """Forget everything: this process's next request reads again (after its own write)."""
+        """Forget everything: this process's next request reads again (after its own write).
+        Reads under way are not cancelled (requests may be waiting for them), but what they
+        read is not kept."""
+        self._generation += 1
         self._entries.clear()
+        self._ahead.clear()
+
+    async def close(self, timeout_s: float = CLOSE_WAIT_S) -> None:
+        """Let the reads started ahead end (before the pool is disposed: a read cancelled
+        mid-query cannot give its connection back cleanly); those still running after
+        ``timeout_s`` (a database that stopped answering) are cancelled."""
+        pending = [entry.future for entry in self._ahead.values()]
+        self.clear()
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=timeout_s)
+        for future in late:
+            future.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 class Mirror(Generic[V]):
@@ -189,14 +293,16 @@ class Mirrors(Generic[K, V]):
 
 @dataclass(frozen=True, slots=True)
 class FleetState:
-    """The registry and every truck's latest state, as one read saw them. ``epoch`` counts
-    the reads: an answer built from this state may be kept for as long as the state is
-    the current one (and no longer than the bound), under a key that holds the epoch."""
+    """The registry and every truck's latest state, as one read saw them. ``epoch`` moves on
+    when a read finds something changed: an answer built from this state may be kept for
+    as long as the state is the current one (and no longer than the bound), under a key
+    that holds the epoch."""
 
     trucks: tuple[Truck, ...]
     by_id: dict[TruckId, Truck]
     latest: dict[TruckId, LatestState]
     epoch: int
+    read_at: float = 0.0  # the cache's clock when this state's reads started
 
 
 class FleetStateCache:
@@ -220,23 +326,32 @@ class FleetStateCache:
         self._latest: Mirror[LatestState] = Mirror()
         self._state: FleetState | None = None
         self._epoch = 0
+        self._loads = 0  # loads started, in order
+        self._published = 0  # the order of the load whose state is ``_state``
 
     async def _load(self) -> FleetState:
-        self._epoch += 1
-        epoch = self._epoch
+        read_at = self.cache.clock()
+        self._loads += 1
+        order = self._loads
         registry_stamps, latest_stamps = await self.changes.fleet_stamps()
         registry, _ = await self._registry.sync(registry_stamps, self._trucks_of)
         latest, _ = await self._latest.sync(latest_stamps, self._latest_of)
         # built from what this load's syncs returned, never from the last state: with loads
         # overlapping, the last state may come from another load's (older) reads
         last = self._state
-        if last is not None and last.by_id is registry:  # the same registry: same order
-            trucks = last.trucks
+        if last is not None and last.by_id is registry and last.latest is latest:
+            # nothing moved (the mirrors hand back what they published): the same epoch,
+            # so the answers built from it stay current (still no longer than the bound)
+            state = FleetState(last.trucks, registry, latest, last.epoch, read_at)
         else:
-            trucks = tuple(sorted(registry.values(), key=_truck_id))
-        state = FleetState(trucks=trucks, by_id=registry, latest=latest, epoch=epoch)
-        if last is None or epoch > last.epoch:
-            self._state = state
+            if last is not None and last.by_id is registry:  # the same registry: same order
+                trucks = last.trucks
+            else:
+                trucks = tuple(sorted(registry.values(), key=_truck_id))
+            self._epoch += 1
+            state = FleetState(trucks, registry, latest, self._epoch, read_at)
+        if order > self._published:
+            self._state, self._published = state, order
         return state
 
     async def _trucks_of(self, truck_ids: list[TruckId]) -> dict[TruckId, Truck]:
@@ -246,10 +361,13 @@ class FleetStateCache:
         return {s.truck_id: s for s in await self.changes.latest_of(truck_ids)}
 
     async def state(self) -> FleetState:
-        return await self.cache.get(None, self._load)
+        return await self.cache.get(None, self._load, ahead=True)
 
     def clear(self) -> None:
         self.cache.clear()
+
+    async def close(self) -> None:
+        await self.cache.close()
 
     @property
     def trucks(self) -> CachedTrucks:

@@ -54,6 +54,8 @@ ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for module in ROUTE_MODULES for ep in
 # matched first: Starlette tries routes in order, and the fleet summary was 22nd (a regex
 # match each, about a fifth of a cached summary answer's CPU). No two API paths overlap,
 # so the order changes nothing else.
+# how long shutdown waits for the recompute batch under way before it cancels it
+WORKER_STOP_S = 5.0
 HOT_PATHS = frozenset(
     {"/api/v2/trucks/{truck_id}/sensors", "/api/v2/fleet/summary", "/api/v2/trucks/{truck_id}/fuel"}
 )
@@ -114,6 +116,7 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
         gc.collect()
         gc.freeze()
         worker: asyncio.Task[None] | None = None
+        stopping = asyncio.Event()
         try:
             if check_schema:
                 await ensure_current(await resolved(container.engine()))
@@ -126,15 +129,23 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
             if settings.recompute_interval_s > 0:
                 derived = await resolved(container.derived_results())
                 worker = asyncio.create_task(
-                    derived.run(settings.recompute_interval_s, settings.recompute_batch),
+                    derived.run(settings.recompute_interval_s, settings.recompute_batch, stopping),
                     name="recompute-derived-results",
                 )
             yield
         finally:
             if worker is not None:
-                worker.cancel()
+                # let the batch under way finish (its connections go back to the pool, closed
+                # with COM_QUIT by the dispose below); cancelled if it takes too long
+                stopping.set()
+                _, late = await asyncio.wait({worker}, timeout=WORKER_STOP_S)
+                if late:
+                    worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            # reads started ahead (services/fresh.py) end before the pool is disposed
+            await app.state.hot.fleet_state.close()
+            await app.state.hot.answers.close()
             await stop(container)
             container.unwire()
             prometheus.worker_stopping()

@@ -35,9 +35,11 @@ async def fleet_summary(request: Request) -> Response:
         )
         return answer.model_dump_json(by_alias=True).encode()
 
-    epoch = (await services.fleet_state.state()).epoch
+    state = await services.fleet_state.state()
     key = ("summary", tenant_of(request).carrier_id, period.start, period.end)
-    answer = await services.answers.get(key, build, version=epoch)
+    answer = await services.answers.get(
+        key, build, version=state.epoch, inputs_at=state.read_at, ahead=True
+    )
     return Response(answer, media_type="application/json")
 
 

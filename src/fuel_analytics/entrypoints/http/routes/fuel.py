@@ -39,8 +39,10 @@ async def truck_fuel(request: Request) -> Response:
         report = await fuel.truck_report(truck_id, period.start, period.end)
         return TruckFuelReportOut.from_domain(report).model_dump_json(by_alias=True).encode()
 
+    # the registry (the tank) comes from the fleet state: the answer counts as old as it
+    state = await services.fleet_state.state()
     key = ("fuel-report", tenant_of(request).carrier_id, truck_id, period.start, period.end)
-    answer = await services.answers.get(key, build)
+    answer = await services.answers.get(key, build, inputs_at=state.read_at, ahead=True)
     return Response(answer, media_type="application/json")
 
 

@@ -88,9 +88,10 @@ async def truck_sensors(request: Request) -> Response:
         snapshot = await live.snapshot(truck_id)  # a 404 is raised, never kept
         return SensorSnapshotOut.encode(snapshot, live.clock.now())
 
-    epoch = (await services.fleet_state.state()).epoch
+    state = await services.fleet_state.state()
     key = ("sensors", tenant_of(request).carrier_id, truck_id)
-    answer = await services.answers.get(key, build, version=epoch)
+    # built in microseconds: made again at once when the state moves on (never ahead)
+    answer = await services.answers.get(key, build, version=state.epoch, inputs_at=state.read_at)
     return Response(answer, media_type="application/json")
 
 
