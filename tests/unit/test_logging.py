@@ -8,9 +8,12 @@ import logging
 import logging.config
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 
 from fuel_analytics.entrypoints.http.observe import (
@@ -19,11 +22,13 @@ from fuel_analytics.entrypoints.http.observe import (
     route_template,
 )
 from fuel_analytics.entrypoints.logs import (
+    AccessLog,
     JsonFormatter,
     RequestIdFilter,
     logging_config,
     request_id,
     use_json,
+    utc_ms,
 )
 
 
@@ -176,3 +181,86 @@ def test_the_route_label_is_the_template_never_the_path() -> None:
     )
     assert route_template({"route": mount, "path": "/docs/assets/x.js"}) == "/docs/assets/{path}"
     assert route_template({"path": "/nowhere"}) == UNMATCHED
+
+
+@given(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False))  # up to 2100
+def test_the_timestamp_is_the_isoformat_of_the_instant(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert utc_ms(created) == expected
+
+
+def test_the_timestamp_follows_the_clock_across_seconds() -> None:
+    for created in (1_700_000_000.9996, 1_700_000_001.0, 1_699_999_999.5, 1_700_000_000.9999995):
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert utc_ms(created) == expected
+
+
+ACCESS_FIELDS = {
+    "method": "GET",
+    "route": "/api/v2/trucks/{truck_id}",
+    "path": "/api/v2/trucks/T-1%20x",
+    "status": 200,
+    "duration_ms": 0.251,
+    "request_id": "r-1",
+    "key_id": None,
+}
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_the_direct_access_line_is_the_line_logging_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    logging.config.dictConfig(logging_config("info", "json"))
+    access = AccessLog()
+    assert access.direct_handler() is logging.getLogger().handlers[0]
+    access.write("GET /api/v2/trucks/T-1%20x 200 0.3 ms", dict(ACCESS_FIELDS))
+    # the same line through the logging module: a filter on the logger forces that path
+    access.logger.addFilter(lambda record: True)
+    try:
+        assert access.direct_handler() is None
+        access.write("GET /api/v2/trucks/T-1%20x 200 0.3 ms", dict(ACCESS_FIELDS))
+    finally:
+        access.logger.filters.clear()
+    direct, through_logging = (orjson.loads(line) for line in stream.getvalue().splitlines())
+    assert list(direct) == list(through_logging)  # same fields, same order
+    direct.pop("ts")
+    through_logging.pop("ts")
+    assert direct == through_logging
+    assert direct["message"] == "GET /api/v2/trucks/T-1%20x 200 0.3 ms"  # no % formatting
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_another_handler_gets_the_access_line_through_logging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    logging.config.dictConfig(logging_config("info", "json"))
+    access = AccessLog()
+    captured: list[logging.LogRecord] = []
+    capture = logging.Handler()
+    capture.emit = captured.append  # type: ignore[method-assign]
+    logging.getLogger("fuel_analytics").addHandler(capture)
+    try:
+        assert access.direct_handler() is None
+        access.write("GET / 200 0.1 ms", dict(ACCESS_FIELDS))
+    finally:
+        logging.getLogger("fuel_analytics").removeHandler(capture)
+    (record,) = captured
+    assert (record.getMessage(), record.status) == ("GET / 200 0.1 ms", 200)  # type: ignore[attr-defined]
+    assert sys.stderr.getvalue().count("\n") == 1  # and the service's handler once
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_text_lines_and_a_raised_level_go_through_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    logging.config.dictConfig(logging_config("info", "text"))
+    access = AccessLog()
+    assert access.direct_handler() is None
+    access.write("GET / 200 0.1 ms", dict(ACCESS_FIELDS))
+    assert stream.getvalue().rstrip().endswith("INFO fuel_analytics.access [r-1]: GET / 200 0.1 ms")
+    logging.config.dictConfig(logging_config("warning", "json"))
+    access.write("GET / 200 0.1 ms", dict(ACCESS_FIELDS))
+    assert stream.getvalue().count("\n") == 1

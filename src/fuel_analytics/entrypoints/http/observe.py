@@ -9,7 +9,6 @@ so that a 500 answer is counted, logged and carries ``X-Request-ID`` too.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import re
 import time
@@ -21,11 +20,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fuel_analytics.adapters.metrics import HTTP_DURATION, HTTP_IN_FLIGHT, HTTP_REQUESTS
 from fuel_analytics.entrypoints.http.disconnect import run_unless_disconnected
-from fuel_analytics.entrypoints.logs import ACCESS_LOGGER, request_id
+from fuel_analytics.entrypoints.logs import ACCESS_LOGGER, AccessLog, request_id
 
 PRINCIPAL = "fuel_analytics.principal"  # set by http.auth once a key is authenticated
 
 REQUEST_ID_HEADER = "x-request-id"
+_ID_HEADER = REQUEST_ID_HEADER.encode()
 CLIENT_CLOSED_REQUEST = 499  # logged and counted for a client that hung up (nginx's code)
 UNMATCHED = "<unmatched>"
 # Prometheus scrapes are neither counted nor timed: the metrics describe the traffic, and
@@ -33,7 +33,7 @@ UNMATCHED = "<unmatched>"
 UNMEASURED = frozenset({"/metrics"})
 _GIVEN_ID = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, no spaces
 
-access_log = logging.getLogger(ACCESS_LOGGER)
+access_log = AccessLog(ACCESS_LOGGER)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -76,7 +76,11 @@ class RequestObserver:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers") or ()).get(REQUEST_ID_HEADER.encode())
+        given = None
+        for name, value in scope.get("headers") or ():
+            if name == _ID_HEADER:  # ASGI header names are lower-case
+                given = value
+                break
         rid = accepted_request_id(given)
         token = request_id.set(rid)
         measured = scope.get("path") not in UNMEASURED
@@ -109,13 +113,9 @@ class RequestObserver:
                 _durations(method, route).observe(elapsed)
             duration_ms = round(elapsed * 1000, 3)
             path = scope.get("path", "")
-            access_log.info(
-                "%s %s %d %.1f ms",
-                method,
-                path,
-                status,
-                duration_ms,
-                extra={
+            access_log.write(
+                f"{method} {path} {status} {duration_ms:.1f} ms",
+                {
                     "method": method,
                     "route": route,
                     "path": path,  # never the query string: it may carry secrets
