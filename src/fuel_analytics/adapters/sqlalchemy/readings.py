@@ -1,9 +1,13 @@
-"""Readings: idempotent batch storage with the latest-state upsert, history, live state."""
+"""Readings: idempotent batch storage with the latest-state upsert, history, live state.
+
+Concurrent batches of one process are stored together, one transaction a group
+(grouping.py, decision 38)."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
@@ -11,10 +15,17 @@ from typing import Any
 
 from sqlalchemy import Row, exc, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import StaticPool
 
-from fuel_analytics.adapters.sqlalchemy.connections import begin, connect
+from fuel_analytics.adapters.sqlalchemy.connections import begin, checkout_timeout, connect
 from fuel_analytics.adapters.sqlalchemy.dialect import insert_if_absent, insert_rows
 from fuel_analytics.adapters.sqlalchemy.errors import is_retryable, storage_errors
+from fuel_analytics.adapters.sqlalchemy.grouping import (
+    MAX_IN_FLIGHT,
+    Batch,
+    GroupCommit,
+    Outcome,
+)
 from fuel_analytics.adapters.sqlalchemy.mapping import (
     READING_COLUMNS,
     merged_sensors_text,
@@ -27,7 +38,8 @@ from fuel_analytics.adapters.sqlalchemy.mapping import (
 )
 from fuel_analytics.adapters.sqlalchemy.tables import dirty_days, readings, truck_latest, trucks
 from fuel_analytics.domain.dirty import affected_days
-from fuel_analytics.domain.latest import merge_latest, newest_values
+from fuel_analytics.domain.errors import StorageUnavailable
+from fuel_analytics.domain.latest import TimedValue, merge_latest
 from fuel_analytics.domain.model import (
     CarrierId,
     LatestState,
@@ -36,18 +48,59 @@ from fuel_analytics.domain.model import (
     Truck,
     TruckId,
 )
+from fuel_analytics.domain.telemetry import SENSOR_FIELDS
+
+logger = logging.getLogger("fuel_analytics.ingest")
 
 STORE_ATTEMPTS = 3
 MAX_KNOWN_LATEST_ROWS = 100_000
-# existence checks: a truck with this many readings in a batch gets a range scan, the rest
-# primary-key lookups, this many per statement
+# existence checks: a truck with this many readings in a batch, and at least a
+# RANGE_SCANS_MAX-th of them, gets a range scan, the rest primary-key lookups, this many per
+# statement (a group of 20 time-major batches has 20 readings of each of its 1,000 trucks:
+# lookups, not 1,000 range scans)
 RANGE_SCAN_MIN = 8
+RANGE_SCANS_MAX = 50
 KEYS_PER_LOOKUP = 500
 LOOKUP_SPAN = timedelta(hours=1)
 
 
 def _values(batch: list[Reading]) -> list[tuple[Any, ...]]:
     return [reading_values(r) for r in batch]
+
+
+_SENSORS: tuple[str, ...] = tuple(spec.name for spec in SENSOR_FIELDS)
+_sensor_values = attrgetter(*_SENSORS)
+
+
+def newest_of_run(run: list[Reading]) -> dict[str, TimedValue]:
+    """``newest_values`` (domain/latest.py) of one truck's readings in time order, each
+    timestamp once (as the primary key holds them): no two values of a sensor can tie, so
+    a sensor's value is that of the newest reading carrying it. The same pairs in the same
+    order, from the newest reading at once and the older ones only for the sensors it
+    lacks: a group of time-major batches has several readings of every truck, and walking
+    every sensor of each of them cost 30 ms a batch (tests/unit/test_newest_of_run.py)."""
+    newest = run[-1]
+    ts = newest.ts
+    values = _sensor_values(newest)
+    best: dict[str, TimedValue] = {
+        name: (value, ts) for name, value in zip(_SENSORS, values, strict=True) if value is not None
+    }
+    if len(run) == 1 or len(best) == len(_SENSORS):
+        return best
+    missing = [i for i, value in enumerate(values) if value is None]
+    for reading in reversed(run[:-1]):
+        older = _sensor_values(reading)
+        lacking = []
+        for i in missing:
+            value = older[i]
+            if value is None:
+                lacking.append(i)
+            else:
+                best[_SENSORS[i]] = (value, reading.ts)
+        if not lacking:
+            break
+        missing = lacking
+    return best
 
 
 def _lookup_groups(
@@ -92,6 +145,13 @@ class SqlReadings:
         # trucks known to have a truck_latest row (the service never deletes one): a hint
         # that spares a batch the check; a row found missing anyway is added then
         self._with_latest_row: set[str] = set()
+        # concurrent batches share transactions; one connection (in-memory SQLite) can
+        # hold one transaction only
+        self.grouping = GroupCommit(
+            self._store_batches,
+            lambda: checkout_timeout(engine),
+            max_in_flight=1 if isinstance(engine.pool, StaticPool) else MAX_IN_FLIGHT,
+        )
 
     async def store(
         self, batch: Sequence[Reading], *, carrier_id: CarrierId | None = None
@@ -103,16 +163,64 @@ class SqlReadings:
             unique.setdefault(reading.key, reading)
         # in primary-key order: InnoDB appends, and concurrent batches lock in one order
         candidates = [unique[key] for key in sorted(unique)]
+        return await self.grouping.submit(candidates, len(batch), carrier_id)
+
+    async def _store_batches(
+        self, batches: list[Batch], started: Callable[[], None]
+    ) -> list[Outcome]:
+        """Store a group's batches in one transaction: an outcome per batch. When that
+        fails in a way one batch's content may have caused, each batch on its own, so one
+        bad batch does not fail the others."""
+        try:
+            return list(await self._store_together(batches, started))
+        except StorageUnavailable as error:  # the database, not a batch: all of them
+            return [error] * len(batches)
+        except Exception as error:
+            if len(batches) == 1:
+                return [error]
+            logger.warning(
+                "a group of %d batches failed (%r): storing them one by one",
+                len(batches),
+                error,
+            )
+        outcomes: list[Outcome] = []
+        for batch in batches:
+            try:
+                outcomes += await self._store_together([batch], started)
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    async def _store_together(
+        self, batches: list[Batch], started: Callable[[], None]
+    ) -> list[StoreResult]:
+        """One transaction for the batches (of one carrier): their readings unique by key,
+        an earlier batch's reading before a later one's (the first stored wins), then each
+        batch's count of the readings it stored."""
+        carrier_id = batches[0].carrier_id
+        owned: list[int] = []  # per batch: its readings no earlier batch of the group carries
+        if len(batches) == 1:
+            candidates = batches[0].readings
+            owned.append(len(candidates))
+        else:
+            union: dict[tuple[TruckId, datetime], Reading] = {}
+            for batch in batches:
+                before = len(union)
+                for reading in batch.readings:
+                    union.setdefault(reading.key, reading)
+                owned.append(len(union) - before)
+            candidates = [union[key] for key in sorted(union)]
         truck_ids = list(dict.fromkeys(r.truck_id for r in candidates))  # sorted, once each
         check_first = False
         failures = 0
         with storage_errors():
             while True:
                 try:
-                    await self._add_latest_rows(truck_ids)
+                    await self._add_latest_rows(truck_ids, started)
                     async with begin(self._engine) as conn:
-                        accepted = await self._store(conn, candidates, carrier_id, check_first)
-                    return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
+                        started()
+                        fresh = await self._store(conn, candidates, carrier_id, check_first)
+                    break
                 except _SomeAlreadyStored:
                     check_first = True  # rolled back; once more, looking before inserting
                 except _NoLatestRow as missing:  # rolled back; deleted since they were seen
@@ -126,6 +234,17 @@ class SqlReadings:
                     failures += 1
                     if failures == STORE_ATTEMPTS or not is_retryable(error):
                         raise
+        if len(fresh) < len(candidates):  # some were stored before: whose were the others
+            stored = {r.key for r in fresh}
+            claimed: set[tuple[TruckId, datetime]] = set()
+            for index, batch in enumerate(batches):
+                mine = [r.key for r in batch.readings if r.key in stored]
+                owned[index] = len(set(mine) - claimed)
+                claimed.update(mine)
+        return [
+            StoreResult(accepted=accepted, duplicates=batch.sent - accepted)
+            for batch, accepted in zip(batches, owned, strict=True)
+        ]
 
     async def _store(
         self,
@@ -133,16 +252,17 @@ class SqlReadings:
         candidates: list[Reading],
         carrier_id: CarrierId | None,
         check_first: bool,
-    ) -> int:
-        """Store the readings not stored yet; only these touch the latest state and the
-        dirty days, so a duplicate (even with other values: the first stored wins) changes
-        nothing.
+    ) -> list[Reading]:
+        """Store the readings not stored yet (and return them); only these touch the latest
+        state and the dirty days, so a duplicate (even with other values: the first stored
+        wins) changes nothing.
 
         Optimistically (a live batch is almost always all new) every candidate goes in with
         INSERT IGNORE: a row count short of the batch means some were stored before, and
         the transaction is rolled back and run again with ``check_first``: an existence
         check, then a plain INSERT of the rest (a reading stored by a concurrent batch since
-        the check is an IntegrityError, and store's loop tries the whole transaction again).
+        the check is an IntegrityError, and the store's loop tries the whole transaction
+        again).
         """
         now = datetime.now(UTC)
         if check_first:
@@ -176,9 +296,9 @@ class SqlReadings:
                 on_conflict="increment",
                 keys=("truck_id", "day", "version"),
             )
-        return len(fresh)
+        return fresh
 
-    async def _add_latest_rows(self, truck_ids: list[TruckId]) -> None:
+    async def _add_latest_rows(self, truck_ids: list[TruckId], started: Callable[[], None]) -> None:
         """Give trucks not known to have one an empty truck_latest row (ts NULL: no state
         yet, the same to every reader), in a short transaction of its own.
 
@@ -191,6 +311,7 @@ class SqlReadings:
         if not missing:
             return
         async with begin(self._engine) as conn:
+            started()
             await insert_rows(
                 conn,
                 truck_latest,
@@ -236,8 +357,9 @@ class SqlReadings:
         for reading in unique:
             by_truck[reading.truck_id].append(reading.ts)
         single: list[tuple[TruckId, datetime]] = []
+        scan_min = max(RANGE_SCAN_MIN, len(unique) // RANGE_SCANS_MAX)
         for truck_id, stamps in by_truck.items():
-            if len(stamps) < RANGE_SCAN_MIN:
+            if len(stamps) < scan_min:
                 single += [(truck_id, ts) for ts in stamps]
                 continue
             # a truck's run of readings (a backfill): one range scan of the primary key;
@@ -275,7 +397,7 @@ class SqlReadings:
             (TruckId(truck_id), list(group))
             for truck_id, group in groupby(fresh, key=attrgetter("truck_id"))
         ]
-        newest = {truck_id: newest_values(group) for truck_id, group in groups}
+        newest = {truck_id: newest_of_run(group) for truck_id, group in groups}
         truck_ids = [truck_id for truck_id, _ in groups]
         current = await self._lock_latest(conn, truck_ids)
         if len(current) < len(truck_ids):
