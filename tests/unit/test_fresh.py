@@ -424,3 +424,40 @@ async def test_the_epoch_moves_only_when_the_fleet_changed() -> None:
     moved = await fleet.state()
     assert moved.epoch > first.epoch
     assert moved.latest[TruckId("T1")].value("fuel_level_pct") == 20.0
+
+
+async def test_an_inline_load_runs_in_the_callers_task_and_is_kept() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks)
+    caller = asyncio.current_task()
+    tasks: list[asyncio.Task[object] | None] = []
+
+    async def load() -> int:
+        tasks.append(asyncio.current_task())
+        return await source.read()
+
+    assert await cache.get("k", load, version=1, inline=True) == 0
+    assert tasks == [caller]  # no task of its own: the request never waits a loop turn
+    source.value = 1
+    assert await cache.get("k", load, version=1, inline=True) == 0  # kept
+    assert await cache.get("k", load, version=2, inline=True) == 1  # a new version: made
+    source.fail = RuntimeError("broken")
+    with pytest.raises(RuntimeError):
+        await cache.get("k", load, version=3, inline=True)
+    source.fail = None
+    assert await cache.get("k", load, version=3, inline=True) == 1  # the failure was not kept
+    assert source.reads == 4
+
+
+async def test_the_mark_for_reading_ahead_is_set_per_cache() -> None:
+    ticks, source = Ticks(), Source()
+    cache: FreshCache[str, int] = FreshCache(0.5, clock=ticks, ahead_at=0.3)
+    await cache.get("k", source.read, ahead=True)
+    ticks.t += 0.14
+    await cache.get("k", source.read, ahead=True)
+    await settle()
+    assert source.reads == 1
+    ticks.t += 0.02  # past 30 % of the bound
+    await cache.get("k", source.read, ahead=True)
+    await settle()
+    assert source.reads == 2

@@ -52,6 +52,8 @@ def _failed(future: asyncio.Future[V]) -> bool:
 # read then has the rest of the bound (0.2 s of 0.5) to land before anyone must wait, and
 # a costly answer (a fleet summary) is made about every 0.3 s rather than every 0.5
 AHEAD_AT = 0.6
+# the fleet state (one small read, every request needs it) is read again sooner
+STATE_AHEAD_AT = 0.3
 # how long closing waits for reads started ahead before it cancels them
 CLOSE_WAIT_S = 2.0
 
@@ -84,10 +86,12 @@ class FreshCache(Generic[K, V]):
         *,
         max_entries: int = 256,
         clock: Callable[[], float] = time.monotonic,
+        ahead_at: float = AHEAD_AT,
     ) -> None:
         if max_age_s < 0:
             raise ValueError("max_age_s must be >= 0")
         self.max_age_s = max_age_s
+        self.ahead_at = ahead_at  # the fraction of the bound at which ``ahead`` reads again
         self.max_entries = max_entries
         self.clock = clock
         self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
@@ -103,6 +107,7 @@ class FreshCache(Generic[K, V]):
         version: object = None,
         inputs_at: float | None = None,
         ahead: bool = False,
+        inline: bool = False,
     ) -> V:
         """The value of ``key``: the kept one if its load started within the bound (and was
         made from the same ``version`` of its inputs, when given), else a new load's.
@@ -110,7 +115,11 @@ class FreshCache(Generic[K, V]):
         ``inputs_at``: when the reads the load builds on (a fleet state, say) started, if
         earlier than the load itself; the value counts as that old. ``ahead``: refresh
         ahead (see the module's doc): a kept value within the bound is answered even when
-        its ``version`` is no longer the current one, while the next is made."""
+        its ``version`` is no longer the current one, while the next is made. ``inline``:
+        for a load that costs microseconds of CPU and reads nothing itself (an answer made
+        from the fleet state): it runs in the caller's task, not shared, so the request
+        does not stop for a task of its own (under load that wait is a whole turn of the
+        event loop, which made each such request a slow one)."""
         now = self.clock()
         started = now if inputs_at is None else min(now, inputs_at)
         entry = self._entries.get(key)
@@ -123,13 +132,20 @@ class FreshCache(Generic[K, V]):
             current = entry.version == version
             if entry.future.done() and (current or ahead):
                 self._entries.move_to_end(key)
-                if ahead and (not current or now - entry.started >= self.max_age_s * AHEAD_AT):
+                if ahead and (not current or now - entry.started >= self.max_age_s * self.ahead_at):
                     self._read_ahead(key, load, version, started)
                 return entry.future.result()
             if not current:
                 entry = None
         else:
             entry = None
+        if entry is None and inline:
+            value = await load()  # a failure raises here, and nothing is kept
+            done: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+            done.set_result(value)
+            self.loads += 1
+            self._keep(key, _Entry(started, done, version, False))
+            return value
         if entry is None:
             pending = self._ahead.get(key)
             if (
@@ -321,7 +337,11 @@ class FleetStateCache:
     ) -> None:
         self.source_trucks = trucks
         self.changes = changes
-        self.cache: FreshCache[None, FleetState] = FreshCache(max_age_s, clock=clock)
+        # read again at 30 % of the bound: on a saturated event loop a read takes several of
+        # its turns, and every request waits once the kept state is past the bound
+        self.cache: FreshCache[None, FleetState] = FreshCache(
+            max_age_s, clock=clock, ahead_at=STATE_AHEAD_AT
+        )
         self._registry: Mirror[Truck] = Mirror()
         self._latest: Mirror[LatestState] = Mirror()
         self._state: FleetState | None = None

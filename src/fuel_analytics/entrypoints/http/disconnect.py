@@ -28,7 +28,9 @@ import weakref
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DISCONNECT: Message = {"type": "http.disconnect"}
-WATCH_AFTER_S = 0.02
+# a request still running after this long gets a relay watching for its client's hang-up:
+# sooner, under load, mere turns of a busy event loop started relays for quick answers
+WATCH_AFTER_S = 0.1
 
 
 class _Call:

@@ -90,8 +90,11 @@ async def truck_sensors(request: Request) -> Response:
 
     state = await services.fleet_state.state()
     key = ("sensors", tenant_of(request).carrier_id, truck_id)
-    # built in microseconds: made again at once when the state moves on (never ahead)
-    answer = await services.answers.get(key, build, version=state.epoch, inputs_at=state.read_at)
+    # built in microseconds from the state: made again at once, in this task, when the
+    # state moves on (never ahead)
+    answer = await services.answers.get(
+        key, build, version=state.epoch, inputs_at=state.read_at, inline=True
+    )
     return Response(answer, media_type="application/json")
 
 
