@@ -227,6 +227,9 @@ class Broken:
     async def snapshot(self, *args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("boom secret")
 
+    async def heard(self, *args: object, **kwargs: object) -> NoReturn:
+        raise RuntimeError("boom secret")
+
     async def trucks_page(self, *args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("boom secret")
 

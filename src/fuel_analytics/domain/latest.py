@@ -96,8 +96,19 @@ def _fresh(state: LatestState, name: str, window: timedelta) -> float | None:
 
 
 def truck_status(state: LatestState, *, now: datetime, rules: StatusRules) -> TruckStatus:
-    if now - state.ts > rules.offline_after:
+    if is_offline(state, now=now, rules=rules):
         return TruckStatus.OFFLINE
+    return heard_status(state, rules)
+
+
+def is_offline(state: LatestState, *, now: datetime, rules: StatusRules) -> bool:
+    """Nothing heard for longer than ``offline_after``: the only part of a truck's status
+    that depends on the time of asking."""
+    return now - state.ts > rules.offline_after
+
+
+def heard_status(state: LatestState, rules: StatusRules) -> TruckStatus:
+    """The status the newest readings give while the truck is not offline."""
     speed = _fresh(state, "speed_mph", rules.offline_after)
     if speed is not None and speed > rules.moving_above_mph:
         return TruckStatus.MOVING

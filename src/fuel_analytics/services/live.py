@@ -11,6 +11,7 @@ from fuel_analytics.domain.errors import NoReadingsYet, TruckNotFound
 from fuel_analytics.domain.latest import StatusRules, snapshot
 from fuel_analytics.domain.model import (
     FleetSnapshot,
+    LatestState,
     Page,
     SensorSnapshot,
     Truck,
@@ -39,13 +40,18 @@ class LiveService:
         return self if tenant.everything else replace(self, trucks=scoped(self.trucks, tenant))
 
     async def snapshot(self, truck_id: TruckId) -> SensorSnapshot:
+        truck, state = await self.heard(truck_id)
+        return snapshot(truck, state, now=self.clock.now(), rules=self.rules)
+
+    async def heard(self, truck_id: TruckId) -> tuple[Truck, LatestState]:
+        """The truck and its latest state (what a snapshot is made of, at any time)."""
         truck = await self.trucks.get(truck_id)
         if truck is None:
             raise TruckNotFound(truck_id)
         state = await self.latest.latest(truck_id)
         if state is None:
             raise NoReadingsYet(truck_id)
-        return snapshot(truck, state, now=self.clock.now(), rules=self.rules)
+        return truck, state
 
     async def _listings(self, trucks: Sequence[Truck] | None = None) -> list[TruckListing]:
         """These trucks (default: all) with their live snapshot, None if never heard from."""

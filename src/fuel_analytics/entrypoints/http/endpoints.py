@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fuel_analytics.domain.auth import Scope
+from fuel_analytics.domain.model import CarrierId, TruckId
 from fuel_analytics.entrypoints.http.problems import ProblemError
+from fuel_analytics.entrypoints.http.sensors_answer import SensorsAnswer
 from fuel_analytics.services.fresh import FleetStateCache, FreshCache
 from fuel_analytics.services.fuel import FuelService
 from fuel_analytics.services.live import LiveService
@@ -31,6 +33,9 @@ class Hot:
     fuel: FuelService
     fleet_state: FleetStateCache
     answers: FreshCache[object, bytes]
+    # /sensors documents per (carrier, truck), each kept while its truck and state are
+    # current; no more than the fleet's trucks (an unknown truck is a 404, never kept)
+    sensors: dict[tuple[CarrierId | None, TruckId], SensorsAnswer] = field(default_factory=dict)
 
 
 def hot(request: Request) -> Hot:

@@ -21,11 +21,14 @@ from fuel_analytics.entrypoints.http.schemas import (
     TruckOut,
     TruckPageOut,
 )
+from fuel_analytics.entrypoints.http.sensors_answer import SensorsAnswer
 from fuel_analytics.services.keys import AuditTrail
 from fuel_analytics.services.live import LiveService
 from fuel_analytics.services.registry import RegistryService
 
 REGISTRY_BODY_LIMIT = 64_000
+# /sensors documents kept per process (a document per truck and carrier that asked)
+MAX_SENSORS_DOCUMENTS = 100_000
 
 
 def truck_id_from(request: Request) -> TruckId:
@@ -83,17 +86,27 @@ async def truck_sensors(request: Request) -> Response:
     services = hot(request)
     live = for_caller(services.live, request)
     truck_id = truck_id_from(request)
+    carrier = tenant_of(request).carrier_id
 
     async def build() -> bytes:
-        snapshot = await live.snapshot(truck_id)  # a 404 is raised, never kept
-        return SensorSnapshotOut.encode(snapshot, live.clock.now())
+        truck, state = await live.heard(truck_id)  # a 404 is raised, never kept
+        documents = services.sensors
+        document = documents.get((carrier, truck_id))
+        if document is None or document.truck is not truck or document.state is not state:
+            if len(documents) >= MAX_SENSORS_DOCUMENTS:
+                documents.clear()  # trucks gone from the registry leave theirs behind
+            document = documents[carrier, truck_id] = SensorsAnswer(truck, state, live.rules)
+        return document.render(live.clock.now())
 
     state = await services.fleet_state.state()
-    key = ("sensors", tenant_of(request).carrier_id, truck_id)
-    # built in microseconds from the state: made again at once, in this task, when the
+    # made in microseconds from the state: made again at once, in this task, when the
     # state moves on (never ahead)
     answer = await services.answers.get(
-        key, build, version=state.epoch, inputs_at=state.read_at, inline=True
+        ("sensors", carrier, truck_id),
+        build,
+        version=state.epoch,
+        inputs_at=state.read_at,
+        inline=True,
     )
     return Response(answer, media_type="application/json")
 
