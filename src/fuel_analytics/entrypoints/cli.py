@@ -277,6 +277,10 @@ def _when(text: str) -> datetime:
         raise argparse.ArgumentTypeError(error.detail) from None
 
 
+# uvicorn's httptools protocol, each answer sent in one write (entrypoints/http/protocol.py)
+HTTP_PROTOCOL = "fuel_analytics.entrypoints.http.protocol:TurnBufferedHttpToolsProtocol"
+
+
 def _stopped(signum: int, frame: object) -> None:
     """After uvicorn's graceful shutdown it raises the signal again for the previous
     handler: this one, so a SIGTERM-ed server that finished its requests exits 0."""
@@ -322,6 +326,7 @@ def serve(settings: Settings) -> None:
             log_config=log_config,  # applied again in each worker process
             timeout_graceful_shutdown=settings.graceful_timeout_s,
             access_log=False,  # the app writes its own access log (fuel_analytics.access)
+            http=HTTP_PROTOCOL,
         )
 
 
