@@ -120,6 +120,10 @@ class AccessLog:
             logger = logger.parent
         return found
 
+    def enabled(self) -> bool:
+        """Whether an INFO line would be written (callers skip building one otherwise)."""
+        return self.logger.isEnabledFor(logging.INFO)
+
     def write(self, message: str, fields: dict[str, Any]) -> None:
         """One INFO line: ``message`` plus ``fields`` (``request_id`` among them)."""
         logger = self.logger
