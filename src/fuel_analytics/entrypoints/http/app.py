@@ -153,6 +153,7 @@ def create_app(container: Container | None = None, *, check_schema: bool = True)
     app = ObservedStarlette(
         routes=_routes(container), lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS
     )
+    app.hot_paths = HOT_PATHS  # their GET requests skip Starlette's layers (hot_routes.py)
     app.state.container = container
     app.state.openapi = orjson.dumps(openapi_document(ENDPOINTS))
     return app

@@ -15,11 +15,12 @@ import time
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fuel_analytics.adapters.metrics import HTTP_DURATION, HTTP_IN_FLIGHT, HTTP_REQUESTS
 from fuel_analytics.entrypoints.http.disconnect import run_unless_disconnected
+from fuel_analytics.entrypoints.http.hot_routes import HotRoutes
 from fuel_analytics.entrypoints.logs import ACCESS_LOGGER, AccessLog, request_id
 
 PRINCIPAL = "fuel_analytics.principal"  # set by http.auth once a key is authenticated
@@ -131,7 +132,15 @@ class RequestObserver:
 
 class ObservedStarlette(Starlette):
     """Starlette with :class:`RequestObserver` outermost, outside even the
-    ServerErrorMiddleware that turns an unhandled exception into the 500 answer."""
+    ServerErrorMiddleware that turns an unhandled exception into the 500 answer; the GET
+    requests of the routes in ``hot_paths`` are answered by :class:`HotRoutes` under it."""
+
+    hot_paths: frozenset[str] = frozenset()
 
     def build_middleware_stack(self) -> ASGIApp:
-        return RequestObserver(super().build_middleware_stack())
+        app = super().build_middleware_stack()
+        hot = [r for r in self.router.routes if isinstance(r, Route) and r.path in self.hot_paths]
+        # user middleware would be passed over by the shortcut: none is used, and then none
+        if hot and not self.user_middleware:
+            app = HotRoutes(app, self.router, hot, self.exception_handlers)
+        return RequestObserver(app)
