@@ -100,15 +100,22 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
 
 @asynccontextmanager
 async def serving(
-    engine: AsyncEngine, settings: Settings, *, clock: Clock | None = None
+    engine: AsyncEngine,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    hot_paths: frozenset[str] | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real app, lifespan included, over the session engine (the container's engine
-    resource is overridden so the session pool is neither created nor disposed here)."""
+    resource is overridden so the session pool is neither created nor disposed here);
+    ``hot_paths`` replaces the app's (entrypoints/http/hot_routes.py)."""
     container = build_container(settings)
     container.engine.override(providers.Object(engine))
     if clock is not None:
         container.clock.override(providers.Object(clock))
     app = create_app(container)
+    if hot_paths is not None:
+        app.hot_paths = hot_paths
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

@@ -4,19 +4,17 @@ the shortcut gives the same status, headers and body, on both databases."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Router
 
-from fuel_analytics.entrypoints.container import build_container
-from fuel_analytics.entrypoints.http.app import HOT_PATHS, create_app
+from fuel_analytics.entrypoints.http.app import HOT_PATHS
+from tests.integration.conftest import serving
 from tests.integration.conftest import test_settings as settings_for
 
 NOW = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
@@ -30,24 +28,15 @@ class FixedClock:
         return self.at
 
 
-@asynccontextmanager
-async def app_client(
+def app_client(
     engine: AsyncEngine, database_url: str, *, shortcut: bool
-) -> AsyncIterator[httpx.AsyncClient]:
-    container = build_container(settings_for(database_url))
-    container.engine.override(providers.Object(engine))
-    container.clock.override(providers.Object(FixedClock(NOW)))  # the same ages in both
-    app = create_app(container)
-    if not shortcut:
-        app.hot_paths = frozenset()
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-            base_url="http://testserver",
-        ) as http,
-    ):
-        yield http
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    return serving(  # a fixed clock: the same ages and generated_at in both apps
+        engine,
+        settings_for(database_url),
+        clock=FixedClock(NOW),
+        hot_paths=None if shortcut else frozenset(),
+    )
 
 
 READING = {
