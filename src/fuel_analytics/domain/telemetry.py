@@ -140,6 +140,18 @@ def parse_timestamp(value: object, field: str, naive: NaivePolicy = "utc") -> da
         raise InvalidField(field, f"{value!r} is not an RFC 3339 date-time") from None
 
 
+def reading_time(text: object, now: datetime, rules: TelemetryRules) -> datetime:
+    """A reading's ``ts``: an RFC 3339 timestamp within the rules' window around ``now``."""
+    ts = parse_timestamp(text, "ts", rules.naive_timestamps)
+    if ts > now + rules.max_future:
+        raise InvalidField("ts", f"{text} is more than {rules.max_future} in the future")
+    if rules.max_age is not None and ts < now - rules.max_age:
+        raise InvalidField("ts", f"{text} is older than the {rules.max_age.days}-day retention")
+    if ts < rules.earliest:
+        raise InvalidField("ts", f"{text} is before {rules.earliest:%Y-%m-%d} (device clock?)")
+    return ts
+
+
 def _number(spec: FieldSpec, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidField(spec.name, "must be a number")
@@ -153,7 +165,8 @@ def _number(spec: FieldSpec, value: object) -> float:
     return number
 
 
-def _codes(value: object) -> tuple[str, ...]:
+def parse_codes(value: object) -> tuple[str, ...]:
+    """Fault codes: each "SPN-FMI" once, sorted."""
     if not isinstance(value, list):
         raise InvalidField("dtc_codes", 'must be a list of "SPN-FMI" strings')
     if len(value) > MAX_DTC_CODES:
@@ -175,7 +188,7 @@ def _value(spec: FieldSpec, value: object) -> float | bool | str | tuple[str, ..
             raise InvalidField(spec.name, "must be true or false")
         return value
     if spec.kind == "codes":
-        return _codes(value)
+        return parse_codes(value)
     if not isinstance(value, str) or not 1 <= len(value) <= 64:
         raise InvalidField(spec.name, "must be a string of 1-64 characters")
     return value
@@ -201,15 +214,7 @@ def parse_reading(
     truck_id = raw["truck_id"]
     if type(truck_id) is not str or _truck_id_match(truck_id) is None:
         truck_id = parse_truck_id(truck_id)  # the reason it is not one
-    ts = parse_timestamp(raw["ts"], "ts", rules.naive_timestamps)
-    if ts > now + rules.max_future:
-        raise InvalidField("ts", f"{raw['ts']} is more than {rules.max_future} in the future")
-    if rules.max_age is not None and ts < now - rules.max_age:
-        raise InvalidField(
-            "ts", f"{raw['ts']} is older than the {rules.max_age.days}-day retention"
-        )
-    if ts < rules.earliest:
-        raise InvalidField("ts", f"{raw['ts']} is before {rules.earliest:%Y-%m-%d} (device clock?)")
+    ts = reading_time(raw["ts"], now, rules)
     values: list[object] = [None] * len(_POSITIONS)  # Reading's sensors, in its order
     for name, value in raw.items():
         if value is None or name == "truck_id" or name == "ts":

@@ -32,12 +32,7 @@ class IngestService:
         A carrier's rows for another carrier's truck are rejected like an unknown truck's;
         the trucks it auto-registers are its own.
         """
-        if len(rows) > self.max_batch:
-            raise BatchTooLarge(
-                f"a batch holds at most {self.max_batch} readings, this one has {len(rows)}: "
-                "split it",
-                field="readings",
-            )
+        self._check_size(len(rows))
         now = self.clock.now()
         valid: list[tuple[int, Reading]] = []
         rejected: list[Rejection] = []
@@ -48,6 +43,29 @@ class IngestService:
                 )
             except InvalidField as error:
                 rejected.append(Rejection(first_index + position, error.field, error.reason))
+        return await self._admit(valid, rejected, tenant)
+
+    async def ingest_valid(
+        self, readings: Sequence[Reading], *, tenant: Tenant = ALL_CARRIERS
+    ) -> IngestResult:
+        """``ingest`` for a batch whose every row a decoder has already made into a reading
+        as ``parse_reading`` would, with this service's rules and clock (the HTTP route's
+        fast path): the same checks of the trucks, the same store, the same answer."""
+        self._check_size(len(readings))
+        return await self._admit(list(enumerate(readings)), [], tenant)
+
+    def _check_size(self, size: int) -> None:
+        if size > self.max_batch:
+            raise BatchTooLarge(
+                f"a batch holds at most {self.max_batch} readings, this one has {size}: split it",
+                field="readings",
+            )
+
+    async def _admit(
+        self, valid: list[tuple[int, Reading]], rejected: list[Rejection], tenant: Tenant
+    ) -> IngestResult:
+        """Store the valid readings (index, reading) whose trucks the caller may write to;
+        the rest join the rejections."""
         if valid and (not self.auto_register or not tenant.everything):
             ids = {r.truck_id for _, r in valid}
             known = await self.trucks.existing(ids)
@@ -76,10 +94,7 @@ class IngestService:
     async def ingest_readings(self, readings: Sequence[Reading]) -> StoreResult:
         """Store readings that are already domain objects (the demo loader, benchmarks):
         the same store and transaction, without decoding."""
-        if len(readings) > self.max_batch:
-            raise BatchTooLarge(
-                f"a batch holds at most {self.max_batch} readings", field="readings"
-            )
+        self._check_size(len(readings))
         result = await self.store.store(readings)
         self.metrics.readings_ingested(result.accepted, result.duplicates, 0)
         return result

@@ -8,8 +8,15 @@ from starlette.responses import Response
 
 from fuel_analytics.domain.auth import Scope
 from fuel_analytics.entrypoints.http.auth import principal_of
-from fuel_analytics.entrypoints.http.body import NDJSON_TYPES, decode_telemetry, read_limited
+from fuel_analytics.entrypoints.http.body import (
+    JSON_TYPES,
+    NDJSON_TYPES,
+    decode_telemetry,
+    media_type,
+    read_limited,
+)
 from fuel_analytics.entrypoints.http.endpoints import Endpoint, json_response
+from fuel_analytics.entrypoints.http.fast_telemetry import valid_readings
 from fuel_analytics.entrypoints.http.problems import ProblemError
 from fuel_analytics.entrypoints.http.schemas import IngestResultOut, TelemetryBatchIn
 from fuel_analytics.entrypoints.settings import Settings
@@ -25,9 +32,17 @@ async def ingest_telemetry(
     audit: AuditTrail = Provide["audit_trail"],
 ) -> Response:
     body = await read_limited(request, settings.max_body_bytes)
-    rows = decode_telemetry(request, body)
     caller = principal_of(request)
-    outcome = await ingest.ingest(rows, tenant=caller.tenant)
+    # a valid JSON batch in one C pass; anything else row by row, with each row's reason
+    readings = (
+        valid_readings(body, ingest.clock.now(), ingest.rules, ingest.max_batch)
+        if media_type(request) in JSON_TYPES
+        else None
+    )
+    if readings is not None:
+        outcome = await ingest.ingest_valid(readings, tenant=caller.tenant)
+    else:
+        outcome = await ingest.ingest(decode_telemetry(request, body), tenant=caller.tenant)
     await audit.record(
         caller,
         "telemetry.ingest",
@@ -36,7 +51,7 @@ async def ingest_telemetry(
         f"rejected={len(outcome.rejected)}",
     )
     result = IngestResultOut.from_domain(outcome)
-    if rows and result.accepted == 0 and result.duplicates == 0:
+    if outcome.received and result.accepted == 0 and result.duplicates == 0:
         first = result.rejected[0]
         raise ProblemError(
             422,
