@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -40,9 +40,13 @@ class GatedReadings(SqlReadings):
         self.release = asyncio.Event()
         self.fail: Callable[[list[Reading]], Exception | None] = lambda _: None
         self.transactions = 0
+        self.pausing = False  # pause the next write of readings until ``resume`` is set
+        self.written = asyncio.Event()
+        self.resume = asyncio.Event()
 
     def hold(self) -> asyncio.Event:
-        """Hold the next transactions until the returned event is set."""
+        """Hold the next transactions until the returned event is set; they take in no
+        batch queued meanwhile (decision 43)."""
         self.holding = True
         self.entered = asyncio.Event()
         self.release = asyncio.Event()
@@ -54,17 +58,49 @@ class GatedReadings(SqlReadings):
         candidates: list[Reading],
         carrier_id: CarrierId | None,
         check_first: bool,
+        more: Callable[[], list[Reading]] = list,
     ) -> list[Reading]:
         self.transactions += 1
         if self.holding:
             release = self.release
             self.entered.set()
             await release.wait()
-        fresh = await super()._store(conn, candidates, carrier_id, check_first)
+            # a held group takes no batch that queued behind it: those form a group of
+            # their own, which is what the tests using ``behind`` look at
+            more = list
+        fresh = await super()._store(conn, candidates, carrier_id, check_first, more)
         error = self.fail(candidates)
         if error is not None:  # after every statement: the rollback must undo them all
             raise error
         return fresh
+
+    async def _insert(
+        self, conn: AsyncConnection, candidates: list[Reading], check_first: bool
+    ) -> list[Reading]:
+        fresh = await super()._insert(conn, candidates, check_first)
+        if self.pausing:  # written, the transaction open: batches may queue and join it
+            self.pausing = False
+            self.written.set()
+            await self.resume.wait()
+        return fresh
+
+
+async def joining(
+    repo: GatedReadings,
+    first: list[Reading],
+    batches: Sequence[Coroutine[Any, Any, StoreResult]],
+) -> tuple[asyncio.Task[StoreResult], list[asyncio.Task[StoreResult]]]:
+    """Pause ``first``'s group once its readings are written, queue the ``batches`` (whose
+    trucks overlap it) meanwhile: they join that group when it goes on (decision 43)."""
+    repo.pausing = True
+    repo.written = asyncio.Event()
+    repo.resume = asyncio.Event()
+    started = asyncio.create_task(repo.store(first))
+    await repo.written.wait()
+    tasks = [asyncio.create_task(batch) for batch in batches]
+    await until(lambda: repo.grouping.queued == len(tasks))
+    repo.resume.set()
+    return started, tasks
 
 
 def our_tasks() -> list[asyncio.Task[object]]:
@@ -105,10 +141,11 @@ async def test_concurrent_time_major_batches_share_a_transaction(db: AsyncEngine
     batches = [[reading(t, m, fuel_level_pct=50.0 + m) for t in fleet] for m in range(8)]
     results = await asyncio.gather(*(repo.store(b) for b in batches))
     assert results == [StoreResult(accepted=50, duplicates=0)] * 8
-    # the first went alone; the others arrived while it ran and queued behind it (every
-    # batch holds every truck): one group, one transaction for seven batches
-    assert repo.grouping.largest == 7
-    assert repo.grouping.groups == 2
+    # the first started a group alone; the others arrived while it wrote its readings and
+    # queued behind it (every batch holds every truck), then joined it (decision 43): one
+    # group, one transaction, one latest-state and stale-mark write for all eight
+    assert repo.grouping.largest == 8
+    assert repo.grouping.groups == 1
     assert repo.grouping.idle
     assert our_tasks() == []
     for truck in fleet:
@@ -326,6 +363,53 @@ async def test_a_group_holds_one_carrier(db: AsyncEngine) -> None:
     assert carriers[TruckId("N3")] == "C1"
 
 
+@pytest.mark.parametrize("stored_before", [False, True])
+async def test_batches_queued_while_a_group_writes_join_it(
+    db: AsyncEngine, stored_before: bool
+) -> None:
+    """Batches that queue while a group writes its readings join that group: one
+    transaction; each caller its own counts (the group's earlier batch wins); with a
+    reading stored before among them, the group is tried again looking first. A batch with
+    a truck new to the store does not join (its latest-state row is added before its own
+    transaction) and has a group after it."""
+    repo = GatedReadings(db)
+    await repo.store([reading("J1", 0, speed_mph=1.0)])
+    groups = repo.grouping.groups
+    first, tasks = await joining(
+        repo,
+        [reading("J1", 1, speed_mph=10.0), reading("J2", 1)],
+        [
+            # the first batch's reading again, other values: the first batch's wins
+            repo.store([reading("J1", 1, speed_mph=99.0), reading("J1", 2, speed_mph=20.0)]),
+            repo.store([reading("J2", 3)] + ([reading("J1", 0)] if stored_before else [])),
+            repo.store([reading("J2", 4), reading("J3", 2, fuel_level_pct=40.0)]),
+        ],
+    )
+    assert [await first, *await asyncio.gather(*tasks)] == [
+        StoreResult(2, 0),
+        StoreResult(1, 1),
+        StoreResult(1, 1 if stored_before else 0),
+        StoreResult(2, 0),
+    ]
+    assert repo.grouping.groups == groups + 2
+    assert repo.grouping.largest == 3
+    assert repo.grouping.idle
+    assert await stored_minutes(repo, "J1") == [0, 1, 2]
+    assert await stored_minutes(repo, "J2") == [1, 3, 4]
+    [j1_1] = [r for r in await repo.readings(TruckId("J1")) if r.ts == NOW + timedelta(minutes=1)]
+    assert j1_1.speed_mph == 10.0
+    j1 = await repo.latest(TruckId("J1"))
+    assert j1 is not None
+    assert (j1.ts, j1.value("speed_mph")) == (NOW + timedelta(minutes=2), 20.0)
+    j3 = await repo.latest(TruckId("J3"))
+    assert j3 is not None
+    assert j3.value("fuel_level_pct") == 40.0
+    assert TruckId("J3") in {t.truck_id for t in await SqlTrucks(db).all()}
+    async with db.connect() as conn:
+        marked = (await conn.execute(select(dirty_days.c.truck_id))).scalars().all()
+    assert {"J1", "J2", "J3"} <= set(marked)
+
+
 # --- any batches, any overlap: the same as one by one -------------------------------------
 
 _example = itertools.count()
@@ -343,19 +427,24 @@ async def _forget(engine: AsyncEngine, ids: list[str]) -> None:
             await conn.execute(delete(table).where(table.c.truck_id.in_(ids)))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(ROW, max_size=8),
     st.lists(st.lists(ROW, min_size=1, max_size=12), min_size=1, max_size=6),
+    st.booleans(),
 )
+@example([], [[(0, 5, None, None)]], True)
 async def test_a_group_stores_what_one_by_one_stores(
     engine: AsyncEngine,
     before: list[tuple[int, int, float | None, float | None]],
     batches: list[list[tuple[int, int, float | None, float | None]]],
+    join: bool,
 ) -> None:
     """Batches (repeats, overlaps with each other and with stored readings, other values
     for the same instant, late readings) stored as one group give each caller the counts,
-    and the database the readings and latest states, that storing them one by one gives."""
+    and the database the readings and latest states, that storing them one by one gives:
+    as a group of their own (queued behind another) or having joined the group they
+    queued behind (``join``)."""
     n = next(_example)
     grouped = [f"G{n}-g-{t}" for t in range(3)]
     single = [f"G{n}-s-{t}" for t in range(3)]
@@ -377,14 +466,25 @@ async def test_a_group_stores_what_one_by_one_stores(
         blocker = [(t, -60, 1.0, 1.0) for t in range(3)]
         await repo.store(rows(single, blocker))
         one_by_one = [await repo.store(rows(single, batch)) for batch in batches]
-        first, tasks = await behind(
-            repo, rows(grouped, blocker), [repo.store(rows(grouped, b)) for b in batches]
-        )
-        repo.holding = False
-        repo.release.set()
+        transactions = repo.transactions
+        queue = [repo.store(rows(grouped, b)) for b in batches]
+        if join:
+            first, tasks = await joining(repo, rows(grouped, blocker), queue)
+        else:
+            first, tasks = await behind(repo, rows(grouped, blocker), queue)
+            repo.holding = False
+            repo.release.set()
         await first
         together = await asyncio.gather(*tasks)
-        assert repo.grouping.largest == len(batches)
+        assert repo.grouping.largest == len(batches) + join
+        # one transaction for the group (and one for the blocker unless they were one), and
+        # one more when some readings were stored before: never batch by batch
+        # one transaction for the group (and one for the blocker unless it joined them),
+        # and one more when some readings were stored before (rolled back, tried again
+        # looking first): never a failed attempt, never batch by batch
+        sent = {(t, m) for batch in batches for t, m, _, _ in batch}
+        stored_before = bool(sent & {(t, m) for t, m, _, _ in before})
+        assert repo.transactions - transactions == 1 + (not join) + stored_before
 
         assert together == one_by_one
         seen = {(t, m) for t, m, _, _ in before} | {(t, -60) for t in range(3)}

@@ -7,6 +7,11 @@ up to GROUP_MAX_READINGS readings, and the store pays the row locks, the latest-
 stale-mark upserts and the commit once for all of them. A caller's future is resolved only
 after its group committed, or with the group's error.
 
+A batch that queues while a running group writes its readings, and shares a truck with it
+(so could not start before it ends), joins it when the group's readings are written, if
+its carrier is the group's and the store allows (decision 43): the latest-state,
+stale-mark and commit work is then paid once for it and the group.
+
 Groups run in tasks owned by this object, never by a caller, so a caller that goes away (a
 client that hung up) does not take the others' group with it. At most MAX_IN_FLIGHT groups
 run at once, on disjoint sets of trucks; a batch waits for every running group that holds
@@ -89,8 +94,12 @@ class Group:
                 batch.timer = None
 
 
-# stores a group's batches: an outcome per batch, in order; raises only when cancelled
-Commit = Callable[[list[Batch], Callable[[], None]], Awaitable[Sequence[Outcome]]]
+# stores a group's batches: an outcome per batch, in order; raises only when cancelled.
+# Its arguments: the group's batches (a list that ``absorb`` extends), ``started`` (the
+# group holds a connection) and ``absorb`` (queued batches that join the group now, of
+# those its argument says may).
+Absorb = Callable[[Callable[["Batch"], bool]], list["Batch"]]
+Commit = Callable[[list["Batch"], Callable[[], None], Absorb], Awaitable[Sequence[Outcome]]]
 
 
 class GroupCommit:
@@ -187,14 +196,60 @@ class GroupCommit:
     def _take(self) -> Group | None:
         """The queued batches of the first one's carrier, in order, up to the size limit,
         that share no truck with a running group or with an earlier batch left queued."""
-        held = [group.trucks for group in self._running]
+        chosen = self._pick([group.trucks for group in self._running], [])
+        if not chosen:
+            return None
+        group = Group(chosen)
+        for batch in chosen:
+            batch.group = group
+        self._queue = [batch for batch in self._queue if batch.group is None]
+        return group
+
+    def _absorb(self, group: Group, may_join: Callable[[Batch], bool]) -> list[Batch]:
+        """The queued batches that join a running group whose readings are not all written
+        yet (decision 43): those that share a truck with it, so could not start before it
+        ends, and that ``_take`` would have added to it had they been queued when it
+        started. Live batches that arrive while a group writes its readings then share its
+        latest-state, stale-mark and commit work instead of paying it again in a group of
+        their own."""
+        if group.given_up:
+            return []
+        held = [other.trucks for other in self._running if other is not group]
+        joined = self._pick(held, group.batches, group.trucks, may_join)[len(group.batches) :]
+        if not joined:
+            return []
+        for batch in joined:
+            batch.group = group
+            if batch.timer is not None:  # the group holds a connection
+                batch.timer.cancel()
+                batch.timer = None
+        group.batches.extend(joined)
+        group.trucks = group.trucks.union(*(batch.trucks for batch in joined))
+        self.largest = max(self.largest, len(group.batches))
+        self._queue = [batch for batch in self._queue if batch.group is None]
+        return joined
+
+    def _pick(
+        self,
+        held: list[frozenset[TruckId]],
+        chosen: list[Batch],
+        near: frozenset[TruckId] | None = None,
+        may_join: Callable[[Batch], bool] | None = None,
+    ) -> list[Batch]:
+        """``chosen`` and then the queued batches of its carrier (the first one's when it is
+        empty), in order, up to the size limit, that share no truck with ``held`` or with an
+        earlier batch left queued (and, with ``near``, share one with it: a batch of other
+        trucks can have a group of its own beside it; and that ``may_join`` allows)."""
         passed: set[TruckId] = set()  # trucks of batches left queued: none may be overtaken
-        chosen: list[Batch] = []
-        carrier: CarrierId | None = None
-        size = 0
+        chosen = list(chosen)
+        carrier: CarrierId | None = chosen[0].carrier_id if chosen else None
+        size = sum(len(batch.readings) for batch in chosen)
         for batch in self._queue:
-            blocked = not batch.trucks.isdisjoint(passed) or any(
-                not batch.trucks.isdisjoint(trucks) for trucks in held
+            blocked = (
+                not batch.trucks.isdisjoint(passed)
+                or any(not batch.trucks.isdisjoint(trucks) for trucks in held)
+                or (near is not None and batch.trucks.isdisjoint(near))
+                or (may_join is not None and not may_join(batch))
             )
             if not blocked and chosen:
                 if batch.carrier_id != carrier:
@@ -208,16 +263,12 @@ class GroupCommit:
                 carrier = batch.carrier_id
             chosen.append(batch)
             size += len(batch.readings)
-        if not chosen:
-            return None
-        group = Group(chosen)
-        for batch in chosen:
-            batch.group = group
-        self._queue = [batch for batch in self._queue if batch.group is None]
-        return group
+        return chosen
 
     async def _run(self, group: Group) -> None:
-        outcomes = await self._commit(group.batches, group.started)
+        outcomes = await self._commit(
+            group.batches, group.started, functools.partial(self._absorb, group)
+        )
         self._finish(group, outcomes)
         self._dispatch()  # the next group starts before this one's callers resume
 

@@ -5,6 +5,7 @@ Concurrent batches of one process are stored together, one transaction a group
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from fuel_analytics.adapters.sqlalchemy.dialect import insert_if_absent, insert_
 from fuel_analytics.adapters.sqlalchemy.errors import is_retryable, storage_errors
 from fuel_analytics.adapters.sqlalchemy.grouping import (
     MAX_IN_FLIGHT,
+    Absorb,
     Batch,
     GroupCommit,
     Outcome,
@@ -166,13 +168,17 @@ class SqlReadings:
         return await self.grouping.submit(candidates, len(batch), carrier_id)
 
     async def _store_batches(
-        self, batches: list[Batch], started: Callable[[], None]
+        self,
+        batches: list[Batch],
+        started: Callable[[], None],
+        absorb: Absorb,
     ) -> list[Outcome]:
-        """Store a group's batches in one transaction: an outcome per batch. When that
-        fails in a way one batch's content may have caused, each batch on its own, so one
-        bad batch does not fail the others."""
+        """Store a group's batches in one transaction (with those that join it while its
+        readings are written): an outcome per batch. When that fails in a way one batch's
+        content may have caused, each batch on its own, so one bad batch does not fail the
+        others."""
         try:
-            return list(await self._store_together(batches, started))
+            return list(await self._store_together(batches, started, absorb))
         except StorageUnavailable as error:  # the database, not a batch: all of them
             return [error] * len(batches)
         except Exception as error:
@@ -184,7 +190,7 @@ class SqlReadings:
                 error,
             )
         outcomes: list[Outcome] = []
-        for batch in batches:
+        for batch in list(batches):
             try:
                 outcomes += await self._store_together([batch], started)
             except Exception as error:
@@ -192,34 +198,31 @@ class SqlReadings:
         return outcomes
 
     async def _store_together(
-        self, batches: list[Batch], started: Callable[[], None]
+        self,
+        batches: list[Batch],
+        started: Callable[[], None],
+        absorb: Absorb | None = None,
     ) -> list[StoreResult]:
-        """One transaction for the batches (of one carrier): their readings unique by key,
-        an earlier batch's reading before a later one's (the first stored wins), then each
-        batch's count of the readings it stored."""
+        """One transaction for the batches (of one carrier) and those ``absorb`` adds to
+        them once theirs are written: their readings unique by key, an earlier batch's
+        reading before a later one's (the first stored wins), then each batch's count of
+        the readings it stored."""
         carrier_id = batches[0].carrier_id
-        owned: list[int] = []  # per batch: its readings no earlier batch of the group carries
-        if len(batches) == 1:
-            candidates = batches[0].readings
-            owned.append(len(candidates))
-        else:
-            union: dict[tuple[TruckId, datetime], Reading] = {}
-            for batch in batches:
-                before = len(union)
-                for reading in batch.readings:
-                    union.setdefault(reading.key, reading)
-                owned.append(len(union) - before)
-            candidates = [union[key] for key in sorted(union)]
-        truck_ids = list(dict.fromkeys(r.truck_id for r in candidates))  # sorted, once each
         check_first = False
         failures = 0
         with storage_errors():
             while True:
+                union: dict[tuple[TruckId, datetime], Reading] = {}
+                owned: list[int] = []  # per batch: its readings no earlier batch carries
+                candidates = self._join(batches, union, owned)
+                # batches that join: ``absorb`` adds them to ``batches`` (the group's list)
+                more = functools.partial(self._absorbed, absorb, union, owned)
+                truck_ids = list(dict.fromkeys(r.truck_id for r in candidates))
                 try:
                     await self._add_latest_rows(truck_ids, started)
                     async with begin(self._engine) as conn:
                         started()
-                        fresh = await self._store(conn, candidates, carrier_id, check_first)
+                        fresh = await self._store(conn, candidates, carrier_id, check_first, more)
                     break
                 except _SomeAlreadyStored:
                     check_first = True  # rolled back; once more, looking before inserting
@@ -234,7 +237,7 @@ class SqlReadings:
                     failures += 1
                     if failures == STORE_ATTEMPTS or not is_retryable(error):
                         raise
-        if len(fresh) < len(candidates):  # some were stored before: whose were the others
+        if len(fresh) < len(union):  # some were stored before: whose were the others
             stored = {r.key for r in fresh}
             claimed: set[tuple[TruckId, datetime]] = set()
             for index, batch in enumerate(batches):
@@ -246,16 +249,58 @@ class SqlReadings:
             for batch, accepted in zip(batches, owned, strict=True)
         ]
 
+    def _absorbed(
+        self,
+        absorb: Absorb | None,
+        union: dict[tuple[TruckId, datetime], Reading],
+        owned: list[int],
+    ) -> list[Reading]:
+        """The readings of the batches that join the group now, as ``_join`` gives them:
+        only batches whose every truck is known to have its latest-state row join, as the
+        transaction must not add one (``_add_latest_rows``)."""
+        if absorb is None:
+            return []
+        return self._join(absorb(self._latest_rows_known), union, owned)
+
+    def _latest_rows_known(self, batch: Batch) -> bool:
+        return batch.trucks <= self._with_latest_row
+
+    @staticmethod
+    def _join(
+        batches: list[Batch], union: dict[tuple[TruckId, datetime], Reading], owned: list[int]
+    ) -> list[Reading]:
+        """The batches' readings not in ``union`` yet, in primary-key order, added to it;
+        each batch's count of them appended to ``owned``."""
+        if len(batches) == 1 and not union:
+            readings_ = batches[0].readings  # unique and in primary-key order already
+            union.update((r.key, r) for r in readings_)
+            owned.append(len(readings_))
+            return readings_
+        start = len(union)
+        for batch in batches:
+            before = len(union)
+            for reading in batch.readings:
+                union.setdefault(reading.key, reading)
+            owned.append(len(union) - before)
+        added = list(union.values())[start:]
+        added.sort(key=attrgetter("key"))
+        return added
+
     async def _store(
         self,
         conn: AsyncConnection,
         candidates: list[Reading],
         carrier_id: CarrierId | None,
         check_first: bool,
+        more: Callable[[], list[Reading]] = list,
     ) -> list[Reading]:
         """Store the readings not stored yet (and return them); only these touch the latest
         state and the dirty days, so a duplicate (even with other values: the first stored
         wins) changes nothing.
+
+        Once they are written, ``more`` gives the readings of batches that joined the group
+        meanwhile (decision 43); they are written too, until it gives none, and then the
+        latest state, registry and stale marks are done once for all of them.
 
         Optimistically (a live batch is almost always all new) every candidate goes in with
         INSERT IGNORE: a row count short of the batch means some were stored before, and
@@ -265,26 +310,20 @@ class SqlReadings:
         again).
         """
         now = datetime.now(UTC)
-        if check_first:
-            fresh = await self._new_readings(conn, candidates)
-            if fresh:
-                await insert_rows(conn, readings, READING_COLUMNS, _values(fresh))
-        else:
-            fresh = candidates
-            inserted = await insert_rows(
-                conn, readings, READING_COLUMNS, _values(fresh), on_conflict="ignore"
-            )
-            if inserted != len(fresh):
-                raise _SomeAlreadyStored
+        fresh = await self._insert(conn, candidates, check_first)
+        every = {r.truck_id for r in candidates} if check_first else set()
+        joined = False
+        while extra := more():
+            fresh += await self._insert(conn, extra, check_first)
+            if check_first:
+                every.update(r.truck_id for r in extra)
+            joined = True
+        if joined:
+            fresh.sort(key=attrgetter("key"))  # primary-key order, as _merge_latest needs
         new_trucks = await self._merge_latest(conn, fresh, now) if fresh else []
         # a truck with a latest state was registered with its first reading; only those
         # without one can be new (all of them when nothing of the batch was new)
-        await self._register(
-            conn,
-            sorted({r.truck_id for r in candidates}) if check_first else new_trucks,
-            carrier_id,
-            now,
-        )
+        await self._register(conn, sorted(every) if check_first else new_trucks, carrier_id, now)
         if fresh:
             await insert_rows(
                 conn,
@@ -297,6 +336,22 @@ class SqlReadings:
                 keys=("truck_id", "day", "version"),
             )
         return fresh
+
+    async def _insert(
+        self, conn: AsyncConnection, candidates: list[Reading], check_first: bool
+    ) -> list[Reading]:
+        """Write the candidates not stored yet; them (see ``_store``)."""
+        if check_first:
+            fresh = await self._new_readings(conn, candidates)
+            if fresh:
+                await insert_rows(conn, readings, READING_COLUMNS, _values(fresh))
+            return fresh
+        inserted = await insert_rows(
+            conn, readings, READING_COLUMNS, _values(candidates), on_conflict="ignore"
+        )
+        if inserted != len(candidates):
+            raise _SomeAlreadyStored
+        return list(candidates)
 
     async def _add_latest_rows(self, truck_ids: list[TruckId], started: Callable[[], None]) -> None:
         """Give trucks not known to have one an empty truck_latest row (ts NULL: no state
