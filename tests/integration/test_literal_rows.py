@@ -123,7 +123,7 @@ def test_a_row_is_written_by_type() -> None:
     row[2] = 7  # an int in a DOUBLE column
     row[3] = None
     text_ = write(row)
-    assert text_.startswith("('LIT-000','2026-01-05 14:00:00.000005',7.0,NULL,1.5,")
+    assert text_.startswith("('LIT-000','2026-01-05 14:00:00.000005',7,null,1.5,")
     assert text_.endswith(",'100-1;110-0','it\\'s',1,0)")
     quotes_doubled = row_writer(readings, READING_COLUMNS, backslashes=False)
     assert quotes_doubled(row).endswith(",'100-1;110-0','it''s',1,0)")

@@ -5,7 +5,7 @@ asyncmy's executemany writes each value through its generic escaping, which cost
 than the database does for a 1,000-row batch: 30 µs for a truck's 1 KB latest-state JSON
 (every `"` sends the whole string through a per-character translation), 3 µs a datetime,
 0.6 µs a float. Knowing each column's type, the literals here cost a third to a seventh of
-that (docs/decisions.md): floats through ``repr``, timestamps through ``isoformat`` (each
+that (docs/decisions.md): runs of floats through orjson, timestamps through ``isoformat`` (each
 distinct one once), text through a few ``str.replace`` when it holds anything to escape.
 
 Strings are escaped as the server reads them on this connection: with backslashes, or only
@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Boolean, Date, Double, Integer, String, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,7 +35,8 @@ MAX_STATEMENT_CHARS = 1_000_000
 
 Literal = Callable[[Any], str]
 RowWriter = Callable[[Sequence[Any]], str]
-_float_repr = float.__repr__
+_dumps = orjson.dumps
+_NUMBER_BYTES = b"0123456789-.e,nul"  # what orjson writes for numbers and None
 _SPECIAL = re.compile(r"[\\'\0\n\r\x1a]")
 
 
@@ -48,15 +50,20 @@ def _number(value: Any) -> str:
 
 
 def _numbers(values: Sequence[Any]) -> str:
-    """A run of DOUBLE columns: ``repr`` of each float (the shortest text that reads back
-    as the same double), NULL for None; anything else one by one, through ``float``."""
+    """A run of DOUBLE columns in one C call: orjson writes each number as the shortest
+    text that reads back as the same double (as ``repr`` does, exponent aside: ``1e-7``),
+    and None as ``null`` (SQL keywords are case-blind). Anything else goes one by one
+    through ``float``, which converts or raises the reason: a run whose text holds more
+    than digits, signs, points, exponents and nulls (a string, a boolean), or more nulls
+    than Nones (orjson writes NaN and infinity as null), or that orjson refuses (an integer
+    past 64 bits). 1.4 µs for a reading's 21 against 7.5 µs through ``repr`` (decision 44)."""
     try:
-        text = ",".join(["NULL" if v is None else _float_repr(v) for v in values])
-    except TypeError:  # an int, a bool: not a float
+        text = _dumps(values)[1:-1]
+    except TypeError:
         return ",".join([_number(v) for v in values])
-    if "n" in text:  # inf or nan (NULL is upper case)
-        return ",".join([_number(v) for v in values])  # raises the reason
-    return text
+    if text.translate(None, _NUMBER_BYTES) or text.count(b"null") != values.count(None):
+        return ",".join([_number(v) for v in values])
+    return text.decode()
 
 
 def _integer(value: Any) -> str:
