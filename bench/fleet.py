@@ -410,7 +410,12 @@ def targets(args: argparse.Namespace, begin: datetime, end: datetime) -> list[Ta
 
 
 def run_wrk(
-    args: argparse.Namespace, port: int, target: Target, connections: int, seconds: float
+    args: argparse.Namespace,
+    port: int,
+    target: Target,
+    connections: int,
+    seconds: float,
+    threads: int,
 ) -> dict[str, Any]:
     script = WRK_SCRIPT % {
         "ids": args.trucks if target.random_truck else 0,
@@ -424,7 +429,7 @@ def run_wrk(
         out = subprocess.run(
             [
                 "wrk",
-                f"-t{min(args.threads, connections)}",
+                f"-t{min(threads, connections)}",
                 f"-c{connections}",
                 f"-d{max(1, round(seconds))}s",
                 f"--timeout={max(1, round(args.timeout))}s",
@@ -509,15 +514,17 @@ def measure(
         env = {"FUEL_DATABASE_URL": args.database_url, "FUEL_RECOMPUTE_INTERVAL_S": "2"}
         command = None
     results = []
+    # wrk, the server and MariaDB share the cores: a wrk thread per worker (decision 45)
+    threads = args.threads or workers
     with server(env, args.port, workers, command=command, log=log) as proc:
         for target in plan:
             if args.warmup > 0:
-                run_wrk(args, args.port, target, min(args.connections), args.warmup)
+                run_wrk(args, args.port, target, min(args.connections), args.warmup, threads)
             for connections in args.connections:
                 waits_before = pool_waits(args.port) if kind == "service" else None
                 log_before = log.stat().st_size
                 rss_before = tree_rss_kb(proc.pid)
-                result = run_wrk(args, args.port, target, connections, args.duration)
+                result = run_wrk(args, args.port, target, connections, args.duration, threads)
                 rss_after = tree_rss_kb(proc.pid)
                 waits_after = pool_waits(args.port) if kind == "service" else None
                 with log.open("rb") as handle:
@@ -528,6 +535,7 @@ def measure(
                     path=target.path,
                     workers=workers,
                     connections=connections,
+                    wrk_threads=min(threads, connections),
                     rss_before_mb=round(rss_before / 1024, 1),
                     rss_after_mb=round(rss_after / 1024, 1),
                     pool_waits=None
@@ -679,7 +687,9 @@ def main() -> None:
     parser.add_argument("--connections", type=csv_ints, default=[50, 100, 200])
     parser.add_argument("--duration", type=float, default=30, help="seconds per wrk run")
     parser.add_argument("--warmup", type=float, default=3, help="seconds per endpoint, unmeasured")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="wrk threads (0: one per server worker)"
+    )
     parser.add_argument("--timeout", type=float, default=10, help="wrk's request timeout (s)")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--scratch-url", default=SCRATCH_URL)
@@ -768,8 +778,8 @@ def main() -> None:
     result["seconds"] = round(time.perf_counter() - started, 1)
 
     print()
-    print(f"{args.trucks} trucks x {args.days} days; wrk {args.duration:g} s per run, "
-          f"{args.threads} threads")  # fmt: skip
+    threads = f"{args.threads} threads" if args.threads else "a thread per server worker"
+    print(f"{args.trucks} trucks x {args.days} days; wrk {args.duration:g} s per run, {threads}")
     print(HEADER)
     for r in runs:
         print(row_line(r))
