@@ -340,7 +340,7 @@ class SqlReadings:
     async def _insert(
         self, conn: AsyncConnection, candidates: list[Reading], check_first: bool
     ) -> list[Reading]:
-        """Write the candidates not stored yet; them (see ``_store``)."""
+        """Write the candidates not stored yet and return them (see ``_store``)."""
         if check_first:
             fresh = await self._new_readings(conn, candidates)
             if fresh:
