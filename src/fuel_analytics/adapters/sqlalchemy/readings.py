@@ -1,12 +1,15 @@
 """Readings: idempotent batch storage with the latest-state upsert, history, live state.
 
 Concurrent batches of one process are stored together, one transaction a group
-(grouping.py, decision 38)."""
+(grouping.py, decision 38); on MySQL a batch of many trucks is cut into shards of its trucks,
+whose groups run side by side (decision 46)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -124,6 +127,28 @@ def _lookup_groups(
     return groups
 
 
+# a batch of this many trucks or more is stored one shard of its trucks at a time, the
+# shards side by side, each in its own transaction (decision 46)
+SHARD_MIN_TRUCKS = 64
+
+
+def by_shard(candidates: list[Reading], shards: int) -> list[list[Reading]]:
+    """The candidates (in primary-key order) cut by a stable hash of their truck into at
+    most ``shards`` parts of disjoint trucks, each in primary-key order: the whole batch
+    as one part when it has fewer than SHARD_MIN_TRUCKS trucks (a few trucks' readings
+    gain nothing from two transactions)."""
+    if shards < 2:
+        return [candidates]
+    trucks = dict.fromkeys(r.truck_id for r in candidates)
+    if len(trucks) < SHARD_MIN_TRUCKS:
+        return [candidates]
+    shard_of = {t: zlib.crc32(t.encode()) % shards for t in trucks}
+    parts: list[list[Reading]] = [[] for _ in range(shards)]
+    for reading in candidates:
+        parts[shard_of[reading.truck_id]].append(reading)
+    return [part for part in parts if part]
+
+
 class _SomeAlreadyStored(Exception):
     """The optimistic INSERT IGNORE skipped rows: roll back and find which, then store."""
 
@@ -142,18 +167,22 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 class SqlReadings:
     """ReadingStore, ReadingHistory and LatestReadings over one engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, shards: int | None = None) -> None:
         self._engine = engine
         # trucks known to have a truck_latest row (the service never deletes one): a hint
         # that spares a batch the check; a row found missing anyway is added then
         self._with_latest_row: set[str] = set()
         # concurrent batches share transactions; one connection (in-memory SQLite) can
         # hold one transaction only
+        max_in_flight = 1 if isinstance(engine.pool, StaticPool) else MAX_IN_FLIGHT
         self.grouping = GroupCommit(
-            self._store_batches,
-            lambda: checkout_timeout(engine),
-            max_in_flight=1 if isinstance(engine.pool, StaticPool) else MAX_IN_FLIGHT,
+            self._store_batches, lambda: checkout_timeout(engine), max_in_flight=max_in_flight
         )
+        # a batch of many trucks in this many transactions side by side (decision 46); on
+        # SQLite one: it has one writer at a time, two transactions would queue on its lock
+        if shards is None:
+            shards = 1 if engine.dialect.name == "sqlite" else max_in_flight
+        self.shards = shards
 
     async def store(
         self, batch: Sequence[Reading], *, carrier_id: CarrierId | None = None
@@ -165,7 +194,30 @@ class SqlReadings:
             unique.setdefault(reading.key, reading)
         # in primary-key order: InnoDB appends, and concurrent batches lock in one order
         candidates = [unique[key] for key in sorted(unique)]
-        return await self.grouping.submit(candidates, len(batch), carrier_id)
+        parts = by_shard(candidates, self.shards)
+        if len(parts) == 1:
+            return await self.grouping.submit(candidates, len(batch), carrier_id)
+        # one transaction a shard, side by side (decision 46); every part is waited for,
+        # so none is left running when the caller is answered
+        outcomes = await asyncio.gather(
+            *(self.grouping.submit(part, len(part), carrier_id) for part in parts),
+            return_exceptions=True,
+        )
+        results = [o for o in outcomes if isinstance(o, StoreResult)]
+        failed = [o for o in outcomes if not isinstance(o, StoreResult)]
+        if failed:
+            if results:
+                logger.warning(
+                    "a batch of %d readings was stored in part (%d readings of %d of its %d "
+                    "shards) before an error; its retry stores the rest",
+                    len(batch),
+                    sum(r.accepted for r in results),
+                    len(results),
+                    len(parts),
+                )
+            raise failed[0]
+        accepted = sum(r.accepted for r in results)
+        return StoreResult(accepted=accepted, duplicates=len(batch) - accepted)
 
     async def _store_batches(
         self,
