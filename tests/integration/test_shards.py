@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from fuel_analytics.adapters.sqlalchemy.readings import SHARD_MIN_TRUCKS, SqlReadings, by_shard
 from fuel_analytics.domain.model import CarrierId, Reading, StoreResult, TruckId
 from tests.conftest import NOW, reading
+from tests.integration.test_group_commit import stored_minutes
 
 FLEET = [f"S-{t:03d}" for t in range(100)]
 assert len(FLEET) >= SHARD_MIN_TRUCKS
@@ -64,12 +65,7 @@ class Observed(SqlReadings):
 
 
 async def minutes_by_truck(repo: SqlReadings, trucks: list[str]) -> dict[str, list[int]]:
-    found = {}
-    for truck in trucks:
-        found[truck] = [
-            round((r.ts - NOW).total_seconds() / 60) for r in await repo.readings(TruckId(truck))
-        ]
-    return found
+    return {truck: await stored_minutes(repo, truck) for truck in trucks}
 
 
 async def test_a_batch_of_many_trucks_is_stored_in_transactions_side_by_side(
